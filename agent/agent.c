@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent.c — pt-agent's boot sequence: inputs → spec → plan → bind → state.
+ * See agent.h, and DESIGN.md "The boot sequence of pt-agent".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "bind.h"
+#include "cmdline.h"
+#include "config.h"
+#include "log.h"
+#include "modules.h"
+#include "pci.h"
+#include "plan.h"
+#include "spec.h"
+#include "state.h"
+#include "sysfs.h"
+
+#define CMDLINE_MAX (64u * 1024u)
+#define MAX_MODULES 16
+#define WAIT_POLL_MS 10
+
+struct run {
+	struct pt_sysfs sys;
+	struct pt_options cl, blob, opts;
+	enum pt_source source;
+	struct pt_diag diag;
+	size_t logged; /* diag messages already logged */
+	struct pt_spec spec;
+	struct pt_pci pci;
+	struct pt_plan plan;
+	bool planned;
+	struct pt_modules *mods;
+	struct pt_module_report modules[MAX_MODULES];
+	size_t n_modules;
+	struct pt_report report;
+	uint64_t started_ms;
+	bool iommu_checked;
+	bool cli_dry_run; /* --dry-run: print, write nothing */
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: pt-agent [OPTIONS]\n"
+		"\n"
+		"Hand the PCI functions listed in pt.devices= (kernel command line) or in\n"
+		"/etc/pt.conf to vfio-pci, early in the initramfs, and record what happened\n"
+		"in /run/pt/state.json. In this boot mode pt-agent always exits 0.\n"
+		"\n"
+		"Options:\n"
+		"  --sysroot DIR     read and write every path under DIR (a fixture tree)\n"
+		"  --cmdline STRING  use STRING instead of /proc/cmdline\n"
+		"  --dry-run         print the plan; change nothing, write no state file\n"
+		"  --stderr          log to stderr as well as to the kernel log\n"
+		"  -h, --help        show this help\n"
+		"  -V, --version     show the version\n"
+		"\n"
+		"Kernel command line keys: pt.devices= pt.off pt.dryrun pt.group=\n"
+		"pt.onfail= pt.fb= pt.wait= pt.timeout= pt.log= pt.config= (see pt-agent(8)).\n"
+		"Example: pt.devices=10de:1c03@26:00.0,10de:10f1@26:00.1\n");
+}
+
+/* Log the diagnostics gathered since the last call. */
+static void flush_diag(struct run *run)
+{
+	/* A command-line dry run prints them with the plan instead. */
+	if (run->cli_dry_run)
+		return;
+	for (; run->logged < run->diag.n; run->logged++) {
+		const struct pt_diag_msg *m = &run->diag.msgs[run->logged];
+
+		pt_log(m->sev == PT_SEV_ERROR ? PT_LOG_ERR : PT_LOG_WARN, "%s", m->text);
+	}
+}
+
+static void merge_diag(struct pt_diag *into, const struct pt_diag *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		pt_diag_add(into, from->msgs[i].sev, "%s", from->msgs[i].text);
+}
+
+static struct pt_module_report *add_module(struct run *run)
+{
+	if (run->n_modules == MAX_MODULES)
+		return NULL;
+	return &run->modules[run->n_modules++];
+}
+
+static char *read_cmdline(struct run *run)
+{
+	char path[PATH_MAX], *buf;
+	int r;
+
+	buf = malloc(CMDLINE_MAX);
+	if (!buf)
+		return NULL;
+	r = pt_sysfs_path(&run->sys, path, sizeof(path), "/proc/cmdline");
+	if (r >= 0)
+		r = pt_sysfs_read(&run->sys, path, buf, CMDLINE_MAX);
+	if (r < 0) {
+		pt_diag_error(&run->diag, "cannot read /proc/cmdline: %s", strerror(-r));
+		buf[0] = '\0';
+	}
+	return buf;
+}
+
+static void read_inputs(struct run *run, const char *cmdline_arg)
+{
+	char path[PATH_MAX];
+	const char *config;
+	char *line = NULL;
+	int r;
+
+	if (!cmdline_arg)
+		cmdline_arg = line = read_cmdline(run);
+	if (cmdline_arg && pt_cmdline_parse(cmdline_arg, &run->cl, &run->diag) < 0)
+		pt_diag_error(&run->diag, "out of memory reading the command line");
+	free(line);
+	pt_log_set_level(run->cl.log_level);
+
+	config = run->cl.config ? run->cl.config : PT_CONFIG_DEFAULT;
+	r = pt_sysfs_path(&run->sys, path, sizeof(path), "%s", config);
+	if (r >= 0)
+		r = pt_config_read(path, config, &run->blob, &run->diag);
+	if (r == -ENOENT && run->cl.config)
+		pt_diag_error(&run->diag, "pt.config=%s: no such file", config);
+
+	if (pt_options_merge(&run->blob, &run->cl, &run->opts, &run->source) < 0)
+		pt_diag_error(&run->diag, "out of memory merging the options");
+	pt_log_set_level(run->opts.log_level);
+}
+
+static void read_boot_id(struct run *run)
+{
+	char path[PATH_MAX];
+
+	if (pt_sysfs_path(&run->sys, path, sizeof(path), "/proc/sys/kernel/random/boot_id") < 0 ||
+	    pt_sysfs_read(&run->sys, path, run->report.boot_id, sizeof(run->report.boot_id)) < 0)
+		run->report.boot_id[0] = '\0';
+}
+
+/* Is this including selector matched by some function in funcs? */
+static bool satisfied(const struct pt_selector *sel, struct pt_pci_func *const *funcs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_pci_func *f = funcs[i];
+
+		if (!pt_selector_match_addr(sel, &f->addr))
+			continue;
+		if (sel->flags & PT_SEL_ADDR)
+			return true; /* present: a mismatch is reported, not waited for */
+		if (!f->id_err &&
+		    pt_selector_match_id(sel, f->vendor, f->device, f->subvendor, f->subdevice))
+			return true;
+	}
+	return false;
+}
+
+static int add_candidate(struct run *run, struct pt_pci_func *f, struct pt_pci_func ***v,
+			 size_t *n, size_t *cap)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct pt_pci_func **p = realloc(*v, c * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*v = p;
+		*cap = c;
+	}
+	(void)pt_pci_load_identity(&run->pci, f);
+	(*v)[(*n)++] = f;
+	return 0;
+}
+
+/*
+ * The functions that could match: the whole bus when an entry has no
+ * address, else just the listed addresses (every function of a slot for
+ * "slot.*"). Returns the number of including entries nothing matched yet.
+ */
+static int collect(struct run *run, struct pt_pci_func ***ret, size_t *ret_n)
+{
+	struct pt_pci_func **v = NULL;
+	size_t n = 0, cap = 0;
+	int r, missing = 0;
+
+	if (pt_spec_needs_scan(&run->spec)) {
+		r = pt_pci_scan(&run->pci);
+		if (r < 0) {
+			pt_diag_error(&run->diag, "cannot list /sys/bus/pci/devices: %s",
+				      strerror(-r));
+			return r;
+		}
+		for (size_t i = 0; i < run->pci.n; i++) {
+			r = add_candidate(run, run->pci.funcs[i], &v, &n, &cap);
+			if (r < 0)
+				goto fail;
+		}
+	} else {
+		for (unsigned i = 0; i < run->spec.n; i++) {
+			const struct pt_selector *sel = &run->spec.sel[i];
+			unsigned lo = sel->addr.func, hi = sel->addr.func;
+
+			if (sel->flags & PT_SEL_EXCLUDE)
+				continue;
+			if (sel->flags & PT_SEL_ANYFUNC) {
+				lo = 0;
+				hi = 7;
+			}
+			for (unsigned fn = lo; fn <= hi; fn++) {
+				struct pt_addr a = sel->addr;
+				struct pt_pci_func *f;
+				bool dup = false;
+
+				a.func = (uint8_t)fn;
+				r = pt_pci_get(&run->pci, &a, &f);
+				if (r == -ENODEV)
+					continue;
+				if (r < 0)
+					goto fail;
+				for (size_t k = 0; k < n && !dup; k++)
+					dup = v[k] == f;
+				if (!dup) {
+					r = add_candidate(run, f, &v, &n, &cap);
+					if (r < 0)
+						goto fail;
+				}
+			}
+		}
+		/* pt_pci keeps its functions sorted; keep the same order. */
+		for (size_t i = 1; i < n; i++)
+			for (size_t k = i; k > 0 && pt_addr_cmp(&v[k - 1]->addr, &v[k]->addr) > 0;
+			     k--) {
+				struct pt_pci_func *t = v[k];
+
+				v[k] = v[k - 1];
+				v[k - 1] = t;
+			}
+	}
+	for (unsigned i = 0; i < run->spec.n; i++)
+		if (!(run->spec.sel[i].flags & PT_SEL_EXCLUDE) &&
+		    !satisfied(&run->spec.sel[i], v, n))
+			missing++;
+	*ret = v;
+	*ret_n = n;
+	return missing;
+fail:
+	free(v);
+	return r;
+}
+
+struct group_ctx {
+	struct run *run;
+	struct pt_pci_func **members;
+	size_t n, cap;
+	int err;
+};
+
+static int add_group_member(const char *name, void *userdata)
+{
+	struct group_ctx *c = userdata;
+	struct pt_pci_func *f;
+	struct pt_addr a;
+	int r;
+
+	/* IOMMU groups can hold non-PCI devices on some platforms; pt can
+	 * neither bind nor vouch for those. */
+	if (pt_addr_parse(name, &a) < 0) {
+		c->err = -EXDEV;
+		return 0;
+	}
+	r = pt_pci_get(&c->run->pci, &a, &f);
+	if (r < 0)
+		return r;
+	(void)pt_pci_load_identity(&c->run->pci, f);
+	(void)pt_pci_load_state(&c->run->pci, f);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 8;
+		struct pt_pci_func **v = realloc(c->members, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->members = v;
+		c->cap = cap;
+	}
+	c->members[c->n++] = f;
+	return 0;
+}
+
+static int member_cmp(const void *a, const void *b)
+{
+	const struct pt_pci_func *const *x = a, *const *y = b;
+
+	return pt_addr_cmp(&(*x)->addr, &(*y)->addr);
+}
+
+/* Load the targets' state and their IOMMU groups; then resolve the plan. */
+static int plan_groups(struct run *run)
+{
+	int r;
+
+	for (size_t i = 0; i < run->plan.n_targets; i++)
+		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
+
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+		int g = t->fn->iommu_group;
+		struct group_ctx c = { .run = run };
+
+		if (!t->take || g < 0 || t->fn->state_err || pt_plan_group(&run->plan, g))
+			continue;
+		r = pt_pci_group_list(&run->pci, g, add_group_member, &c);
+		if (r >= 0 && c.err == -EXDEV)
+			r = -EXDEV;
+		if (r < 0) {
+			free(c.members);
+			pt_diag_error(&run->plan.diag,
+				      r == -EXDEV ? "IOMMU group %d holds a device that is not a PCI "
+						    "function; pt cannot vouch for it%s%s"
+						  : "cannot list IOMMU group %d: %s",
+				      g, r == -EXDEV ? "" : strerror(-r), "");
+			for (size_t k = 0; k < run->plan.n_targets; k++) {
+				struct pt_target *u = &run->plan.targets[k];
+
+				if (u->take && u->fn->iommu_group == g) {
+					u->take = false;
+					u->action = PT_ACT_SKIPPED;
+					snprintf(u->error, sizeof(u->error),
+						 "IOMMU group %d could not be checked", g);
+				}
+			}
+			continue;
+		}
+		qsort(c.members, c.n, sizeof(*c.members), member_cmp);
+		r = pt_plan_add_group(&run->plan, g, c.members, c.n);
+		free(c.members);
+		if (r < 0)
+			return r;
+	}
+	/* A group can be added after a target of it was refused above; that
+	 * target then keeps its refusal. Now the policy. */
+	return pt_plan_resolve(&run->plan, &run->spec);
+}
+
+/* Pick the vfio driver for every target: a variant where modules.alias has
+ * one for the device, else vfio-pci. */
+static void choose_drivers(struct run *run)
+{
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+		char alias[128], module[PT_MOD_NAME_MAX];
+
+		if (!t->take || !run->mods)
+			continue;
+		pt_pci_modalias(t->fn, "vfio_pci:", alias, sizeof(alias));
+		if (pt_modules_variant(run->mods, alias, module, sizeof(module)) == 1) {
+			pt_modules_driver_name(module, t->driver, sizeof(t->driver));
+			pt_log_info("%s: using the vfio variant driver %s", t->fn->name,
+				    t->driver);
+		}
+	}
+}
+
+static bool module_listed(const struct run *run, const char *name)
+{
+	for (size_t i = 0; i < run->n_modules; i++)
+		if (streq(run->modules[i].name, name))
+			return true;
+	return false;
+}
+
+/* Before anything is written: is vfio-pci there at all? If not, fail the
+ * targets that need it now, so no device is touched for nothing. */
+static void check_vfio_available(struct run *run)
+{
+	struct pt_module_report *rep;
+
+	rep = add_module(run);
+	if (!rep)
+		return;
+	if (pt_modules_check(run->mods, "vfio-pci", rep) == 0) {
+		if (rep->result == PT_MOD_SKIPPED)
+			run->n_modules--; /* loaded below; reported then */
+		return;
+	}
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+
+		if (!t->take || !streq(t->driver, "vfio-pci"))
+			continue;
+		t->action = PT_ACT_FAILED;
+		snprintf(t->error, sizeof(t->error), "%s; nothing was changed", rep->error);
+	}
+	pt_diag_error(&run->diag, "%s; nothing was bound", rep->error);
+}
+
+static void load_modules(struct run *run)
+{
+	static const char *const base[] = { "vfio_iommu_type1", "vfio-pci" };
+	struct pt_module_report *rep;
+
+	for (size_t i = 0; i < ELEMENTSOF(base); i++) {
+		if (module_listed(run, base[i]))
+			continue;
+		rep = add_module(run);
+		if (!rep)
+			return;
+		if (pt_modules_load(run->mods, base[i], rep) < 0)
+			pt_diag_error(&run->diag, "%s", rep->error);
+	}
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+
+		if (!t->take || t->action != PT_ACT_PENDING || streq(t->driver, "vfio-pci") ||
+		    module_listed(run, t->driver))
+			continue;
+		rep = add_module(run);
+		if (!rep)
+			return;
+		if (pt_modules_load(run->mods, t->driver, rep) < 0)
+			pt_diag_warn(&run->diag, "%s; using vfio-pci instead", rep->error);
+	}
+	/* A variant driver that did not load: fall back to vfio-pci. */
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+		char path[PATH_MAX];
+
+		if (!t->take || t->action != PT_ACT_PENDING || streq(t->driver, "vfio-pci") ||
+		    pt_bind_driver_present(&run->sys, t->driver))
+			continue;
+		pt_strlcpy(t->driver, "vfio-pci", sizeof(t->driver));
+		if (pt_sysfs_path(&run->sys, path, sizeof(path),
+				  "/sys/bus/pci/devices/%s/driver_override", t->fn->name) < 0 ||
+		    pt_sysfs_write(&run->sys, path, "vfio-pci") < 0) {
+			t->action = PT_ACT_FAILED;
+			snprintf(t->error, sizeof(t->error),
+				 "its variant driver did not load, and driver_override could not "
+				 "be changed to vfio-pci");
+			pt_diag_error(&run->diag, "%s: %s", t->fn->name, t->error);
+		}
+	}
+}
+
+static const char *compute_result(struct run *run, unsigned *ret_good)
+{
+	unsigned good = 0;
+
+	for (size_t i = 0; run->planned && i < run->plan.n_targets; i++) {
+		enum pt_action a = run->plan.targets[i].action;
+
+		good += a == PT_ACT_BOUND || a == PT_ACT_ALREADY || a == PT_ACT_RECOVERED ||
+			a == PT_ACT_PLANNED;
+	}
+	*ret_good = good;
+	if (run->diag.n_errors == 0)
+		return good ? "ok" : "nothing-to-do";
+	return good ? "partial" : "failed";
+}
+
+static void summary(struct run *run, const char *result)
+{
+	unsigned n[PT_ACT_PENDING + 1] = { 0 };
+	char from[160] = "";
+	size_t off = 0;
+	uint64_t ms = pt_now_ms() - run->started_ms;
+
+	for (size_t i = 0; run->planned && i < run->plan.n_targets; i++) {
+		const struct pt_target *t = &run->plan.targets[i];
+
+		n[t->action]++;
+		if (t->action == PT_ACT_RECOVERED && off < sizeof(from) &&
+		    !strstr(from, t->driver_before))
+			off += (size_t)snprintf(from + off, sizeof(from) - off, "%s%s",
+						off ? ", " : " from ", t->driver_before);
+	}
+	if (run->opts.dryrun) {
+		pt_log_info("dry run: %u would be bound, %u skipped, %zu errors in %llu ms (%s)",
+			    n[PT_ACT_PLANNED], n[PT_ACT_SKIPPED], run->diag.n_errors,
+			    (unsigned long long)ms, result);
+		return;
+	}
+	pt_log(run->diag.n_errors ? PT_LOG_WARN : PT_LOG_INFO,
+	       "%u bound, %u recovered%s, %u already bound, %u failed%s in %llu ms (%s)",
+	       n[PT_ACT_BOUND], n[PT_ACT_RECOVERED], from, n[PT_ACT_ALREADY],
+	       n[PT_ACT_RELEASED] + n[PT_ACT_KEPT] + n[PT_ACT_FAILED],
+	       n[PT_ACT_SKIPPED] ? ", some skipped" : "", (unsigned long long)ms, result);
+}
+
+static void print_dry_run(struct run *run, const char *result)
+{
+	printf("pt-agent %s — dry run, nothing changed\n", PT_VERSION);
+	printf("Source: %s; devices: %s\n", pt_source_name(run->source),
+	       run->opts.devices ? run->opts.devices : "(none)");
+	printf("Options: group=%s onfail=%s fb=%s\n", pt_group_policy_name(run->opts.group),
+	       pt_onfail_name(run->opts.onfail), pt_fb_name(run->opts.fb));
+	if (run->iommu_checked)
+		printf("IOMMU: %s\n", run->report.iommu ? "on" : "OFF (no IOMMU groups)");
+	for (size_t i = 0; i < run->n_modules; i++)
+		printf("Module %s: %s%s%s\n", run->modules[i].name,
+		       run->modules[i].result == PT_MOD_SKIPPED
+			       ? "present (not loaded: dry run)"
+			       : pt_mod_result_name(run->modules[i].result),
+		       run->modules[i].error[0] ? " — " : "", run->modules[i].error);
+	if (run->planned)
+		pt_plan_print(&run->plan, stdout);
+	for (size_t i = 0; i < run->diag.n; i++)
+		printf("%s: %s\n", run->diag.msgs[i].sev == PT_SEV_ERROR ? "error" : "warning",
+		       run->diag.msgs[i].text);
+	printf("Result: %s\n", result);
+	fflush(stdout);
+}
+
+static void finish(struct run *run)
+{
+	struct pt_buf json;
+	char err[256];
+	const char *result;
+	unsigned good;
+
+	flush_diag(run);
+	if (run->opts.off)
+		result = "disabled";
+	else
+		result = compute_result(run, &good);
+	run->report.agent_version = PT_VERSION;
+	run->report.source = run->source;
+	run->report.spec = run->opts.devices;
+	run->report.opts = &run->opts;
+	run->report.modules = run->modules;
+	run->report.n_modules = run->n_modules;
+	run->report.plan = run->planned ? &run->plan : NULL;
+	run->report.diag = &run->diag;
+	run->report.result = result;
+	run->report.started_ms = run->started_ms;
+
+	if (run->cli_dry_run) {
+		print_dry_run(run, result);
+		return;
+	}
+	if (!run->opts.off)
+		summary(run, result);
+	run->report.finished_ms = pt_now_ms();
+	pt_buf_init(&json);
+	pt_state_render(&run->report, &json);
+	if (!pt_buf_ok(&json))
+		pt_log_err("out of memory rendering %s; no state written", PT_STATE_FILE);
+	else if (pt_state_write(&run->sys, json.data, json.len, err, sizeof(err)) < 0)
+		pt_log_err("%s (result was: %s)", err, result);
+	pt_buf_free(&json);
+}
+
+static void mark_planned(struct run *run)
+{
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+
+		pt_strlcpy(t->driver_before, t->fn->driver, sizeof(t->driver_before));
+		pt_strlcpy(t->driver_after, t->fn->driver, sizeof(t->driver_after));
+		if (t->take && t->action == PT_ACT_PENDING)
+			t->action = PT_ACT_PLANNED;
+	}
+}
+
+static void run_boot(struct run *run)
+{
+	struct pt_spec_error serr;
+	struct pt_pci_func **funcs = NULL;
+	size_t n_funcs = 0;
+	uint64_t deadline;
+	int r, missing;
+
+	if (run->opts.off) {
+		pt_log_info("pt.off is set: nothing done");
+		return;
+	}
+	if (!run->opts.devices) {
+		pt_log_info("no pt.devices= on the command line and no devices in %s: nothing "
+			    "to do",
+			    run->cl.config ? run->cl.config : PT_CONFIG_DEFAULT);
+		return;
+	}
+	if (pt_spec_parse(run->opts.devices, &run->spec, &serr) < 0) {
+		pt_diag_error(&run->diag, "%s: column %u: %s; nothing will be bound",
+			      run->source == PT_SOURCE_CONFIG ? "devices in the config file"
+							      : "pt.devices",
+			      serr.column, serr.msg);
+		return;
+	}
+	if (run->spec.n == 0) {
+		pt_diag_warn(&run->diag, "the device list is empty: nothing to do");
+		return;
+	}
+
+	r = pt_pci_iommu_group_count(&run->sys);
+	run->report.iommu = r > 0;
+	run->iommu_checked = true;
+
+	deadline = pt_now_ms() + run->opts.wait_ms;
+	for (;;) {
+		missing = collect(run, &funcs, &n_funcs);
+		if (missing <= 0 || pt_now_ms() >= deadline)
+			break;
+		free(funcs);
+		funcs = NULL;
+		pt_sleep_ms(WAIT_POLL_MS);
+		pt_pci_free(&run->pci);
+		pt_pci_init(&run->pci, &run->sys);
+	}
+	if (missing < 0) {
+		free(funcs);
+		return;
+	}
+	if (missing > 0 && run->opts.wait_ms)
+		pt_diag_warn(&run->diag, "waited %u ms (pt.wait) for listed devices to appear",
+			     run->opts.wait_ms);
+
+	r = pt_plan_select(&run->plan, &run->spec, funcs, n_funcs);
+	free(funcs);
+	run->planned = true;
+	/* Without an IOMMU there are no groups to check: every target would
+	 * only repeat the one error below. */
+	if (r >= 0 && run->report.iommu)
+		r = plan_groups(run);
+	else
+		for (size_t i = 0; i < run->plan.n_targets; i++)
+			(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
+	merge_diag(&run->diag, &run->plan.diag);
+	if (r < 0) {
+		pt_diag_error(&run->diag, "planning failed: %s; nothing was bound", strerror(-r));
+		for (size_t i = 0; i < run->plan.n_targets; i++)
+			run->plan.targets[i].take = false;
+	}
+
+	if (!run->report.iommu) {
+		pt_diag_error(&run->diag,
+			      "no IOMMU groups in /sys/kernel/iommu_groups: the IOMMU is off. "
+			      "Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, "
+			      "and add intel_iommu=on to the kernel command line on Intel; "
+			      "nothing was bound");
+		for (size_t i = 0; i < run->plan.n_targets; i++) {
+			struct pt_target *t = &run->plan.targets[i];
+
+			if (t->take) {
+				t->take = false;
+				t->action = PT_ACT_SKIPPED;
+				snprintf(t->error, sizeof(t->error), "no IOMMU");
+			}
+		}
+	}
+	flush_diag(run);
+
+	if (pt_plan_count_taken(&run->plan) == 0) {
+		mark_planned(run);
+		return;
+	}
+	if (pt_modules_new(&run->sys, &run->mods) < 0)
+		run->mods = NULL;
+	choose_drivers(run);
+	if (run->mods)
+		check_vfio_available(run);
+
+	if (run->opts.dryrun) {
+		mark_planned(run);
+		return;
+	}
+	struct pt_bind b = {
+		.sys = &run->sys,
+		.pci = &run->pci,
+		.onfail = run->opts.onfail,
+		.policy = run->opts.group,
+		.timeout_ms = run->opts.timeout_ms,
+		.diag = &run->diag,
+	};
+	pt_bind_protect(&b, &run->plan);
+	if (run->mods)
+		load_modules(run);
+	flush_diag(run);
+	pt_bind_claim(&b, &run->plan);
+}
+
+int pt_agent_main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "sysroot", required_argument, NULL, 's' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "stderr", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const char *sysroot = NULL, *cmdline = NULL;
+	bool also_stderr = false;
+	char kmsg[PATH_MAX];
+	struct run *run;
+	int c;
+
+	optind = 0; /* callable more than once (the tests do) */
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) >= 0) {
+		switch (c) {
+		case 's':
+			sysroot = optarg;
+			break;
+		case 'c':
+			cmdline = optarg;
+			break;
+		case 'n':
+			also_stderr = true;
+			break;
+		case 'e':
+			also_stderr = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("pt-agent %s\n", PT_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return PT_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pt-agent: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return PT_EXIT_USAGE;
+	}
+
+	run = calloc(1, sizeof(*run));
+	if (!run) {
+		fprintf(stderr, "pt-agent: out of memory\n");
+		return 0;
+	}
+	run->started_ms = pt_now_ms();
+	for (int i = 1; i < argc; i++)
+		if (streq(argv[i], "--dry-run"))
+			run->cli_dry_run = true;
+	if (pt_sysfs_init(&run->sys, sysroot) < 0) {
+		fprintf(stderr, "pt-agent: --sysroot %s: not an absolute path that fits\n",
+			sysroot);
+		free(run);
+		return PT_EXIT_USAGE;
+	}
+	pt_diag_init(&run->diag);
+	pt_options_init(&run->cl);
+	pt_options_init(&run->blob);
+	pt_options_init(&run->opts);
+	pt_pci_init(&run->pci, &run->sys);
+	pt_plan_init(&run->plan, PT_GROUP_AUTO);
+
+	/* A dry run from a terminal does not belong in the kernel log. */
+	if (run->cli_dry_run || pt_sysfs_path(&run->sys, kmsg, sizeof(kmsg), "/dev/kmsg") < 0)
+		pt_log_open(NULL, "pt-agent", PT_LOG_INFO, true);
+	else
+		pt_log_open(kmsg, "pt-agent", PT_LOG_INFO, also_stderr || isatty(STDERR_FILENO));
+
+	read_inputs(run, cmdline);
+	if (run->cli_dry_run)
+		run->opts.dryrun = true;
+	run->plan.policy = run->opts.group;
+	read_boot_id(run);
+	flush_diag(run);
+
+	run_boot(run);
+	finish(run);
+
+	pt_modules_free(run->mods);
+	pt_plan_free(&run->plan);
+	pt_pci_free(&run->pci);
+	pt_options_free(&run->cl);
+	pt_options_free(&run->blob);
+	pt_options_free(&run->opts);
+	pt_diag_free(&run->diag);
+	free(run);
+	pt_log_close();
+	return 0;
+}

@@ -1,0 +1,337 @@
+/* SPDX-License-Identifier: MIT */
+/* bind.c — carry out a plan; see bind.h. */
+#include <errno.h>
+#include <stdio.h>
+
+#include "bind.h"
+
+static int fn_path(const struct pt_bind *b, const struct pt_pci_func *f, const char *attr,
+		   char *buf, size_t size)
+{
+	return pt_sysfs_path(b->sys, buf, size, "/sys/bus/pci/devices/%s/%s", f->name, attr);
+}
+
+bool pt_bind_driver_present(const struct pt_sysfs *sys, const char *driver)
+{
+	char path[PATH_MAX];
+
+	if (pt_sysfs_path(sys, path, sizeof(path), "/sys/bus/pci/drivers/%s", driver) < 0)
+		return false;
+	return pt_sysfs_exists(sys, path);
+}
+
+static int set_override(const struct pt_bind *b, struct pt_pci_func *f, const char *value)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = fn_path(b, f, "driver_override", path, sizeof(path));
+	if (r < 0)
+		return r;
+	/* An empty value cannot be written; a lone newline clears it. */
+	r = pt_sysfs_write(b->sys, path, value[0] ? value : "\n");
+	if (r < 0)
+		return r;
+	pt_strlcpy(f->override, value, sizeof(f->override));
+	return 0;
+}
+
+/* Write the function's address to a bus or driver attribute, guarded. */
+static int write_addr(const struct pt_bind *b, const struct pt_pci_func *f, const char *path)
+{
+	return pt_sysfs_write_guarded(b->sys, path, f->name, b->timeout_ms);
+}
+
+static const char *errtext(int r, unsigned timeout_ms, char *buf, size_t size)
+{
+	if (r == -ETIMEDOUT)
+		snprintf(buf, size, "timed out after %u ms", timeout_ms);
+	else
+		snprintf(buf, size, "%s", strerror(-r));
+	return buf;
+}
+
+static int unbind(const struct pt_bind *b, struct pt_pci_func *f, char *err, size_t errsize)
+{
+	char path[PATH_MAX], was[PT_DRIVER_MAX], e[64];
+	int r;
+
+	pt_strlcpy(was, f->driver, sizeof(was));
+	r = fn_path(b, f, "driver/unbind", path, sizeof(path));
+	if (r >= 0)
+		r = write_addr(b, f, path);
+	if (r < 0) {
+		snprintf(err, errsize, "unbind from %s: %s", was,
+			 errtext(r, b->timeout_ms, e, sizeof(e)));
+		if (r == -ETIMEDOUT)
+			snprintf(err + strlen(err), errsize - strlen(err),
+				 " (the driver hangs in its remove routine)");
+		(void)pt_pci_reload_driver(b->pci, f);
+		return r;
+	}
+	r = pt_pci_reload_driver(b->pci, f);
+	if (r < 0) {
+		snprintf(err, errsize, "cannot read the driver link after unbind: %s",
+			 strerror(-r));
+		return r;
+	}
+	if (f->driver[0] && streq(f->driver, was)) {
+		snprintf(err, errsize, "still bound to %s after unbind", was);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int probe(const struct pt_bind *b, struct pt_pci_func *f)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = pt_sysfs_path(b->sys, path, sizeof(path), "/sys/bus/pci/drivers_probe");
+	if (r < 0)
+		return r;
+	return write_addr(b, f, path);
+}
+
+int pt_bind_protect(const struct pt_bind *b, struct pt_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_targets; i++) {
+		struct pt_target *t = &plan->targets[i];
+		struct pt_pci_func *f = t->fn;
+		int r;
+
+		if (!t->take || t->action != PT_ACT_PENDING)
+			continue;
+		pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
+		pt_strlcpy(t->override_before, f->override, sizeof(t->override_before));
+		if (streq(f->override, t->driver))
+			continue;
+		r = set_override(b, f, t->driver);
+		if (r < 0) {
+			t->action = PT_ACT_FAILED;
+			snprintf(t->error, sizeof(t->error),
+				 "cannot write driver_override: %s; nothing was changed",
+				 strerror(-r));
+			pt_diag_error(b->diag, "%s: %s", f->name, t->error);
+			continue;
+		}
+		t->override_written = true;
+	}
+	return 0;
+}
+
+int pt_bind_release(const struct pt_bind *b, struct pt_target *t, char *err, size_t errsize)
+{
+	struct pt_pci_func *f = t->fn;
+	char path[PATH_MAX], e[64];
+	int r;
+
+	err[0] = '\0';
+	r = pt_pci_reload_driver(b->pci, f);
+	if (r < 0) {
+		snprintf(err, errsize, "cannot read the driver link: %s", strerror(-r));
+		return r;
+	}
+	if (f->driver[0] && (streq(f->driver, t->driver) || pt_driver_is_vfio(f->driver)) &&
+	    !pt_driver_is_vfio(t->driver_before)) {
+		r = unbind(b, f, err, errsize);
+		if (r < 0)
+			return r;
+	}
+	if (!streq(f->override, t->override_before)) {
+		r = set_override(b, f, t->override_before);
+		if (r < 0) {
+			snprintf(err, errsize, "cannot restore driver_override: %s", strerror(-r));
+			return r;
+		}
+	}
+	if (!f->driver[0]) {
+		/* Let the host's driver have it again. */
+		r = probe(b, f);
+		(void)pt_pci_reload_driver(b->pci, f);
+		if (!f->driver[0] && t->driver_before[0] &&
+		    pt_bind_driver_present(b->sys, t->driver_before)) {
+			r = pt_sysfs_path(b->sys, path, sizeof(path), "/sys/bus/pci/drivers/%s/bind",
+					  t->driver_before);
+			if (r >= 0)
+				r = write_addr(b, f, path);
+			(void)pt_pci_reload_driver(b->pci, f);
+		}
+		if (!f->driver[0] && t->driver_before[0]) {
+			snprintf(err, errsize, "%s did not take it back (%s)", t->driver_before,
+				 r < 0 ? errtext(r, b->timeout_ms, e, sizeof(e)) : "no error given");
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
+
+/* Bring one target onto its vfio driver. On failure t->error says why. */
+static int claim(const struct pt_bind *b, struct pt_target *t)
+{
+	struct pt_pci_func *f = t->fn;
+	char e[64];
+	int r, pr;
+
+	r = pt_pci_reload_driver(b->pci, f);
+	if (r < 0) {
+		snprintf(t->error, sizeof(t->error), "cannot read the driver link: %s",
+			 strerror(-r));
+		return r;
+	}
+	if (!streq(f->driver, t->driver)) {
+		if (!pt_bind_driver_present(b->sys, t->driver)) {
+			snprintf(t->error, sizeof(t->error),
+				 "the %s driver is not available (its module did not load)",
+				 t->driver);
+			return -ENOENT;
+		}
+		if (f->driver[0]) {
+			r = unbind(b, f, t->error, sizeof(t->error));
+			if (r < 0)
+				return r;
+		}
+		if (!streq(f->driver, t->driver)) {
+			pr = probe(b, f);
+			r = pt_pci_reload_driver(b->pci, f);
+			if (r < 0) {
+				snprintf(t->error, sizeof(t->error),
+					 "cannot read the driver link after probing: %s",
+					 strerror(-r));
+				return r;
+			}
+			/* The kernel reports success for drivers_probe even
+			 * when no driver took the device: the link decides. */
+			if (!streq(f->driver, t->driver)) {
+				if (pr < 0)
+					snprintf(t->error, sizeof(t->error), "drivers_probe: %s",
+						 errtext(pr, b->timeout_ms, e, sizeof(e)));
+				else
+					snprintf(t->error, sizeof(t->error),
+						 "%s did not take it (driver now: %s); the kernel "
+						 "log says why",
+						 t->driver, f->driver[0] ? f->driver : "none");
+				return pr < 0 ? pr : -ENODEV;
+			}
+		}
+	}
+	if (streq(t->driver_before, t->driver) ||
+	    (pt_driver_is_vfio(t->driver_before) && pt_driver_is_vfio(f->driver)))
+		t->action = PT_ACT_ALREADY;
+	else if (t->driver_before[0])
+		t->action = PT_ACT_RECOVERED;
+	else
+		t->action = PT_ACT_BOUND;
+	return 0;
+}
+
+static void fail(const struct pt_bind *b, struct pt_target *t)
+{
+	char err[PT_TARGET_ERROR_MAX];
+	size_t len = strlen(t->error);
+
+	if (b->onfail == PT_ONFAIL_KEEP) {
+		t->action = PT_ACT_KEPT;
+		(void)pt_pci_reload_driver(b->pci, t->fn);
+		snprintf(t->error + len, sizeof(t->error) - len, "; left %s (pt.onfail=keep)",
+			 t->fn->driver[0] ? "with its driver_override set" : "unclaimed");
+		pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
+		return;
+	}
+	if (pt_bind_release(b, t, err, sizeof(err)) == 0) {
+		t->action = PT_ACT_RELEASED;
+		snprintf(t->error + len, sizeof(t->error) - len, "; given back to %s",
+			 t->fn->driver[0] ? t->fn->driver : "the host");
+	} else {
+		t->action = PT_ACT_FAILED;
+		snprintf(t->error + len, sizeof(t->error) - len, "; could not be given back: %s",
+			 err);
+	}
+	pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
+}
+
+static bool failed(const struct pt_target *t)
+{
+	return t->action == PT_ACT_RELEASED || t->action == PT_ACT_KEPT ||
+	       t->action == PT_ACT_FAILED;
+}
+
+/* Under auto and strict, a group bound in part is of no use to a guest
+ * and takes devices from the host: put the rest back too. */
+static void rollback_groups(const struct pt_bind *b, struct pt_plan *plan)
+{
+	for (size_t i = 0; i < plan->n_groups; i++) {
+		struct pt_group *g = &plan->groups[i];
+		const struct pt_target *bad = NULL;
+
+		for (size_t j = 0; j < g->n_members && !bad; j++) {
+			struct pt_target *t = pt_plan_find(plan, g->members[j]);
+
+			if (t && t->take && failed(t))
+				bad = t;
+		}
+		if (!bad)
+			continue;
+		g->viable = false;
+		for (size_t j = 0; j < g->n_members; j++) {
+			struct pt_target *t = pt_plan_find(plan, g->members[j]);
+			char err[PT_TARGET_ERROR_MAX];
+
+			if (!t || (t->action != PT_ACT_BOUND && t->action != PT_ACT_RECOVERED))
+				continue;
+			if (b->onfail == PT_ONFAIL_KEEP) {
+				pt_diag_warn(b->diag,
+					     "%s stays on %s although %s in IOMMU group %d failed "
+					     "(pt.onfail=keep)",
+					     t->fn->name, t->driver, bad->fn->name, g->group);
+				continue;
+			}
+			if (pt_bind_release(b, t, err, sizeof(err)) == 0) {
+				t->action = PT_ACT_RELEASED;
+				snprintf(t->error, sizeof(t->error),
+					 "given back to %s because %s in IOMMU group %d failed",
+					 t->fn->driver[0] ? t->fn->driver : "the host", bad->fn->name,
+					 g->group);
+			} else {
+				t->action = PT_ACT_FAILED;
+				snprintf(t->error, sizeof(t->error),
+					 "%s in IOMMU group %d failed, and this one could not be "
+					 "given back: %s",
+					 bad->fn->name, g->group, err);
+			}
+			pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
+		}
+	}
+}
+
+int pt_bind_claim(const struct pt_bind *b, struct pt_plan *plan)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < plan->n_targets; i++) {
+		struct pt_target *t = &plan->targets[i];
+
+		if (!t->take || t->action != PT_ACT_PENDING)
+			continue;
+		if (claim(b, t) < 0)
+			fail(b, t);
+	}
+	if (b->policy != PT_GROUP_WARN)
+		rollback_groups(b, plan);
+
+	for (size_t i = 0; i < plan->n_targets; i++) {
+		struct pt_target *t = &plan->targets[i];
+		struct pt_pci_func *f = t->fn;
+
+		if (!(f->loaded & PT_PCI_STATE) || pt_pci_reload_driver(b->pci, f) < 0)
+			continue;
+		pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+		if (!t->take)
+			pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
+		if (f->iommu_group >= 0 && pt_driver_is_vfio(f->driver) &&
+		    pt_sysfs_path(b->sys, path, sizeof(path), "/dev/vfio/%d", f->iommu_group) >= 0 &&
+		    pt_sysfs_exists(b->sys, path))
+			snprintf(t->vfio_node, sizeof(t->vfio_node), "/dev/vfio/%d", f->iommu_group);
+	}
+	return 0;
+}

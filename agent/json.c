@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/* json.c — see json.h. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "json.h"
+
+void pt_json_init(struct pt_json *j, struct pt_buf *out)
+{
+	*j = (struct pt_json){ .out = out };
+	j->first[0] = true;
+}
+
+static void indent(struct pt_json *j)
+{
+	pt_buf_putc(j->out, '\n');
+	for (unsigned i = 0; i < j->depth; i++)
+		pt_buf_puts(j->out, "  ");
+}
+
+/* Before a value: a comma and a new line, unless it follows its key. */
+static void before_value(struct pt_json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (j->depth == 0)
+		return;
+	if (!j->first[j->depth])
+		pt_buf_putc(j->out, ',');
+	j->first[j->depth] = false;
+	indent(j);
+}
+
+static void open_(struct pt_json *j, char c)
+{
+	before_value(j);
+	pt_buf_putc(j->out, c);
+	if (j->depth + 1 < PT_JSON_MAX_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_(struct pt_json *j, char c)
+{
+	bool empty = j->first[j->depth];
+
+	if (j->depth > 0)
+		j->depth--;
+	if (!empty)
+		indent(j);
+	pt_buf_putc(j->out, c);
+}
+
+void pt_json_begin_object(struct pt_json *j)
+{
+	open_(j, '{');
+}
+
+void pt_json_end_object(struct pt_json *j)
+{
+	close_(j, '}');
+}
+
+void pt_json_begin_array(struct pt_json *j)
+{
+	open_(j, '[');
+}
+
+void pt_json_end_array(struct pt_json *j)
+{
+	close_(j, ']');
+}
+
+/* Length of the valid UTF-8 sequence at s, or 0. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+void pt_json_escape(struct pt_buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n = utf8_len(p);
+		char esc[8];
+
+		if (n == 0) {
+			pt_buf_puts(out, "\\ufffd");
+			p++;
+			continue;
+		}
+		if (n > 1) {
+			pt_buf_add(out, (const char *)p, n);
+			p += n;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			pt_buf_puts(out, "\\\"");
+			break;
+		case '\\':
+			pt_buf_puts(out, "\\\\");
+			break;
+		case '\n':
+			pt_buf_puts(out, "\\n");
+			break;
+		case '\t':
+			pt_buf_puts(out, "\\t");
+			break;
+		case '\r':
+			pt_buf_puts(out, "\\r");
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+				pt_buf_puts(out, esc);
+			} else {
+				pt_buf_putc(out, (char)*p);
+			}
+		}
+		p++;
+	}
+}
+
+void pt_json_key(struct pt_json *j, const char *key)
+{
+	before_value(j);
+	pt_buf_putc(j->out, '"');
+	pt_json_escape(j->out, key);
+	pt_buf_puts(j->out, "\": ");
+	j->after_key = true;
+}
+
+void pt_json_string(struct pt_json *j, const char *s)
+{
+	if (!s) {
+		pt_json_null(j);
+		return;
+	}
+	before_value(j);
+	pt_buf_putc(j->out, '"');
+	pt_json_escape(j->out, s);
+	pt_buf_putc(j->out, '"');
+}
+
+void pt_json_string_or_null(struct pt_json *j, const char *s)
+{
+	pt_json_string(j, s && *s ? s : NULL);
+}
+
+void pt_json_int(struct pt_json *j, int64_t v)
+{
+	before_value(j);
+	pt_buf_printf(j->out, "%" PRId64, v);
+}
+
+void pt_json_bool(struct pt_json *j, bool v)
+{
+	before_value(j);
+	pt_buf_puts(j->out, v ? "true" : "false");
+}
+
+void pt_json_null(struct pt_json *j)
+{
+	before_value(j);
+	pt_buf_puts(j->out, "null");
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * modules.h — kernel modules, through libkmod (the only file that uses it):
+ * find and load vfio-pci with its dependencies and the modprobe.d
+ * configuration, and find a vfio *variant* driver for a device from the
+ * `vfio_pci:` aliases in modules.alias.
+ *
+ * With a sysroot, the modules directory and modprobe.d come from the
+ * sysroot, and nothing is ever loaded into the running kernel: the test
+ * hook (sysfs.h, PT_IO_INSMOD) stands in for the kernel, and without one
+ * the module is reported "skipped".
+ */
+#ifndef PT_MODULES_H
+#define PT_MODULES_H
+
+#include <stddef.h>
+
+#include "sysfs.h"
+#include "util.h"
+
+enum pt_mod_result {
+	PT_MOD_LOADED,
+	PT_MOD_BUILTIN,
+	PT_MOD_ALREADY,
+	PT_MOD_FAILED,
+	PT_MOD_SKIPPED,
+};
+
+#define PT_MOD_NAME_MAX 64
+
+struct pt_module_report {
+	char name[PT_MOD_NAME_MAX];
+	enum pt_mod_result result;
+	char error[256];
+};
+
+struct pt_modules;
+
+/*
+ * Open the modules directory of the running kernel (release from
+ * /proc/sys/kernel/osrelease under the sysroot, else uname). Never fails
+ * for a missing directory: lookups then report "not found". -ENOMEM only.
+ */
+int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret) _must_check_;
+void pt_modules_free(struct pt_modules *m);
+
+/* "/lib/modules/6.1.0-21-amd64", as a user would look for it. */
+const char *pt_modules_dir(const struct pt_modules *m);
+
+/*
+ * Can `name` be had: built in, loaded, or present in the modules
+ * directory? Returns 0, or -ENOENT with rep->error saying what to do.
+ * rep->result is BUILTIN or ALREADY when that is known already.
+ */
+int pt_modules_check(struct pt_modules *m, const char *name, struct pt_module_report *rep);
+
+/* Load `name` and its dependencies. Fills rep. Returns 0 or -errno. */
+int pt_modules_load(struct pt_modules *m, const char *name, struct pt_module_report *rep);
+
+/*
+ * The variant driver module for a device, from its "vfio_pci:..." modalias
+ * (vfio-pci's own catch-all alias left out). Returns 1 and the module name,
+ * 0 when there is none, or -errno.
+ */
+int pt_modules_variant(struct pt_modules *m, const char *vfio_modalias, char *ret_module,
+		       size_t size);
+
+/* The PCI driver name a vfio module registers: "vfio_pci" → "vfio-pci";
+ * variant drivers are named after their modules. */
+void pt_modules_driver_name(const char *module, char *buf, size_t size);
+
+const char *pt_mod_result_name(enum pt_mod_result r);
+
+#endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pci.h — the PCI functions under /sys/bus/pci/devices, read through
+ * sysfs.h, loaded lazily: a boot with four listed addresses reads four
+ * functions, not the whole bus.
+ *
+ *   identity: vendor, device, subsystem ids, class — from `modalias`, one
+ *             read that the kernel formats from the same fields as the
+ *             separate attributes; those are read only when modalias is
+ *             missing or malformed.
+ *   state:    driver link, driver_override, iommu_group link, boot_vga.
+ *
+ * Bad contents (a truncated vendor file, a missing iommu_group link) are
+ * recorded on the function with the attribute they came from; the plan
+ * refuses such a function with that message.
+ */
+#ifndef PT_PCI_H
+#define PT_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spec.h"
+#include "sysfs.h"
+
+#define PT_DRIVER_MAX 64
+
+enum {
+	PT_PCI_IDENTITY = 1u << 0,
+	PT_PCI_STATE = 1u << 1,
+};
+
+struct pt_pci_func {
+	struct pt_addr addr;
+	char name[PT_ADDR_STRLEN]; /* "0000:26:00.0" */
+	unsigned loaded;
+
+	int id_err;              /* -errno when the identity is unknown */
+	const char *id_err_attr; /* the attribute that could not be read */
+	uint16_t vendor, device, subvendor, subdevice;
+	uint32_t class;
+
+	int state_err;              /* -errno when the state is unknown */
+	const char *state_err_attr;
+	int iommu_group;            /* -1: no iommu_group link */
+	bool boot_vga;
+	char driver[PT_DRIVER_MAX];   /* "" when unbound */
+	char override[PT_DRIVER_MAX]; /* "" when not set */
+};
+
+struct pt_pci {
+	const struct pt_sysfs *sys;
+	struct pt_pci_func **funcs; /* sorted by address; pointers are stable */
+	size_t n, cap;
+	bool scanned; /* the whole bus was listed */
+};
+
+void pt_pci_init(struct pt_pci *pci, const struct pt_sysfs *sys);
+void pt_pci_free(struct pt_pci *pci);
+
+/* List every function on the bus (names only). */
+int pt_pci_scan(struct pt_pci *pci) _must_check_;
+
+/* The function at addr: from the list, or looked up on the bus. -ENODEV
+ * when there is none. */
+int pt_pci_get(struct pt_pci *pci, const struct pt_addr *addr, struct pt_pci_func **ret)
+	_must_check_;
+
+/* Load (once) identity or state. Failures are recorded on the function
+ * (id_err, state_err) and also returned. */
+int pt_pci_load_identity(struct pt_pci *pci, struct pt_pci_func *f);
+int pt_pci_load_state(struct pt_pci *pci, struct pt_pci_func *f);
+
+/* Re-read the driver link (after unbind/probe) into f->driver. */
+int pt_pci_reload_driver(struct pt_pci *pci, struct pt_pci_func *f);
+
+/* Call fn with the name of every device in IOMMU group `group`. */
+int pt_pci_group_list(struct pt_pci *pci, int group, pt_sysfs_dir_fn fn, void *userdata)
+	_must_check_;
+
+/* Number of IOMMU groups (0: no IOMMU, or it is off). */
+int pt_pci_iommu_group_count(const struct pt_sysfs *sys);
+
+/* Parse a PCI modalias ("pci:v...d...sv...sd...bc..sc..i..") into the
+ * identity fields of f. -EBADMSG when malformed. Pure. */
+int pt_pci_parse_modalias(const char *s, struct pt_pci_func *f) _must_check_;
+
+/* Format f's identity as a modalias with the given prefix ("pci:" or
+ * "vfio_pci:"), as the kernel's pci_uevent does. */
+void pt_pci_modalias(const struct pt_pci_func *f, const char *prefix, char *buf, size_t size);
+
+static inline bool pt_pci_is_bridge(const struct pt_pci_func *f)
+{
+	return (f->class >> 16) == 0x06;
+}
+
+#endif

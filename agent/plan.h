@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * plan.h — selectors × PCI functions × IOMMU groups → a plan: which
+ * functions to hand to which vfio driver, which were refused and why, and
+ * whether each IOMMU group can be given to a guest.
+ *
+ * Pure: the caller loads the functions (pci.h) and hands them in; the plan
+ * never reads or writes sysfs. bind.h carries a plan out and records the
+ * outcome in the same structure, which state.h then writes.
+ *
+ * Planning runs in two steps, because what must be read depends on the
+ * first step's answer:
+ *
+ *   pt_plan_select()  selectors × functions (identity loaded)
+ *                     → targets, refusals, unmatched entries
+ *   (caller loads the targets' state, their IOMMU groups' members and the
+ *    members' identity and state, and adds each group)
+ *   pt_plan_resolve() group policy, viability, per-target checks
+ */
+#ifndef PT_PLAN_H
+#define PT_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "pci.h"
+#include "spec.h"
+#include "util.h"
+
+enum pt_action {
+	PT_ACT_PLANNED,   /* dry run: would be bound */
+	PT_ACT_BOUND,     /* was unbound, now on vfio */
+	PT_ACT_ALREADY,   /* was on vfio already */
+	PT_ACT_RECOVERED, /* a host driver had it; now on vfio */
+	PT_ACT_RELEASED,  /* failed or rolled back; given back to the host */
+	PT_ACT_KEPT,      /* failed; left unclaimed (pt.onfail=keep) */
+	PT_ACT_SKIPPED,   /* not attempted: refused or excluded */
+	PT_ACT_FAILED,    /* failed, and could not be put back as it was */
+	PT_ACT_PENDING,   /* internal: planned, not carried out yet */
+};
+
+#define PT_SELECTED_BY_MAX 64
+#define PT_TARGET_ERROR_MAX 320
+
+struct pt_target {
+	struct pt_pci_func *fn;
+	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of 0000:26:00.0" */
+	bool take;                            /* to be bound */
+	bool explicit_addr;                   /* named by its address */
+	char driver[PT_DRIVER_MAX];           /* the vfio driver to use */
+
+	/* Outcome, filled by bind.c. */
+	enum pt_action action;
+	char driver_before[PT_DRIVER_MAX];
+	char driver_after[PT_DRIVER_MAX];
+	char override_before[PT_DRIVER_MAX];
+	bool override_written;
+	char vfio_node[32];
+	char error[PT_TARGET_ERROR_MAX];
+};
+
+struct pt_blocker {
+	struct pt_pci_func *fn;
+	const char *why; /* static text */
+};
+
+struct pt_group {
+	int group;
+	bool viable;
+	struct pt_pci_func **members;
+	size_t n_members;
+	struct pt_blocker *blockers;
+	size_t n_blockers;
+};
+
+struct pt_plan {
+	enum pt_group_policy policy;
+	struct pt_target *targets; /* sorted by address */
+	size_t n_targets, cap_targets;
+	struct pt_group *groups; /* sorted by number */
+	size_t n_groups, cap_groups;
+	struct pt_diag diag;     /* planning's errors and warnings */
+};
+
+void pt_plan_init(struct pt_plan *plan, enum pt_group_policy policy);
+void pt_plan_free(struct pt_plan *plan);
+
+/*
+ * Step 1. funcs: every function that could match (the whole bus when the
+ * list has an id without an address; otherwise those at the listed
+ * addresses), each with its identity loaded. An entry that matches none of
+ * them is reported as an error.
+ */
+int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
+		   struct pt_pci_func *const *funcs, size_t n_funcs) _must_check_;
+
+/* Step 2 input: the members of one IOMMU group, identity and state loaded. */
+int pt_plan_add_group(struct pt_plan *plan, int group, struct pt_pci_func *const *members,
+		      size_t n) _must_check_;
+
+/* Step 2: checks on each target's state, the group policy, viability. */
+int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec) _must_check_;
+
+/* Targets still to be bound. */
+size_t pt_plan_count_taken(const struct pt_plan *plan);
+
+struct pt_target *pt_plan_find(struct pt_plan *plan, const struct pt_pci_func *fn);
+struct pt_group *pt_plan_group(struct pt_plan *plan, int group);
+
+/* Is this driver one vfio can hand to a guest (vfio-pci or a variant)? */
+bool pt_driver_is_vfio(const char *driver);
+/* ...or one that leaves the device alone (pci-stub), or none at all? */
+bool pt_driver_is_inert(const char *driver);
+
+const char *pt_action_name(enum pt_action a);
+
+/* Human-readable plan, for --dry-run. */
+void pt_plan_print(const struct pt_plan *plan, FILE *out);
+
+#endif

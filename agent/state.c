@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/* state.c — see state.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "state.h"
+
+static void hex4(struct pt_json *j, const char *key, unsigned v)
+{
+	char buf[8];
+
+	snprintf(buf, sizeof(buf), "%04x", v & 0xffffu);
+	pt_json_key(j, key);
+	pt_json_string(j, buf);
+}
+
+static void render_device(struct pt_json *j, const struct pt_target *t)
+{
+	const struct pt_pci_func *f = t->fn;
+	char cls[8];
+
+	pt_json_begin_object(j);
+	pt_json_key(j, "addr");
+	pt_json_string(j, f->name);
+	if (f->id_err) {
+		const char *keys[] = { "vendor", "device", "subvendor", "subdevice", "class" };
+
+		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+			pt_json_key(j, keys[i]);
+			pt_json_null(j);
+		}
+	} else {
+		hex4(j, "vendor", f->vendor);
+		hex4(j, "device", f->device);
+		hex4(j, "subvendor", f->subvendor);
+		hex4(j, "subdevice", f->subdevice);
+		snprintf(cls, sizeof(cls), "%06x", f->class & 0xffffffu);
+		pt_json_key(j, "class");
+		pt_json_string(j, cls);
+	}
+	pt_json_key(j, "iommu_group");
+	if ((f->loaded & PT_PCI_STATE) && f->iommu_group >= 0)
+		pt_json_int(j, f->iommu_group);
+	else
+		pt_json_null(j);
+	pt_json_key(j, "boot_vga");
+	pt_json_bool(j, f->boot_vga);
+	pt_json_key(j, "selected_by");
+	pt_json_string(j, t->selected_by);
+	pt_json_key(j, "driver_before");
+	pt_json_string_or_null(j, t->driver_before);
+	pt_json_key(j, "driver_after");
+	pt_json_string_or_null(j, t->driver_after);
+	pt_json_key(j, "action");
+	pt_json_string(j, pt_action_name(t->action));
+	pt_json_key(j, "error");
+	pt_json_string_or_null(j, t->error);
+	pt_json_key(j, "vfio_node");
+	pt_json_string_or_null(j, t->vfio_node);
+	pt_json_end_object(j);
+}
+
+static void render_group(struct pt_json *j, const struct pt_group *g)
+{
+	char cls[8];
+
+	pt_json_begin_object(j);
+	pt_json_key(j, "group");
+	pt_json_int(j, g->group);
+	pt_json_key(j, "viable");
+	pt_json_bool(j, g->viable);
+	pt_json_key(j, "members");
+	pt_json_begin_array(j);
+	for (size_t i = 0; i < g->n_members; i++)
+		pt_json_string(j, g->members[i]->name);
+	pt_json_end_array(j);
+	pt_json_key(j, "blockers");
+	pt_json_begin_array(j);
+	for (size_t i = 0; i < g->n_blockers; i++) {
+		const struct pt_pci_func *m = g->blockers[i].fn;
+
+		pt_json_begin_object(j);
+		pt_json_key(j, "addr");
+		pt_json_string(j, m->name);
+		if (m->id_err) {
+			pt_json_key(j, "vendor");
+			pt_json_null(j);
+			pt_json_key(j, "device");
+			pt_json_null(j);
+			pt_json_key(j, "class");
+			pt_json_null(j);
+		} else {
+			hex4(j, "vendor", m->vendor);
+			hex4(j, "device", m->device);
+			snprintf(cls, sizeof(cls), "%06x", m->class & 0xffffffu);
+			pt_json_key(j, "class");
+			pt_json_string(j, cls);
+		}
+		pt_json_key(j, "driver");
+		pt_json_string_or_null(j, m->driver);
+		pt_json_key(j, "reason");
+		pt_json_string(j, g->blockers[i].why);
+		pt_json_end_object(j);
+	}
+	pt_json_end_array(j);
+	pt_json_end_object(j);
+}
+
+static void render_msgs(struct pt_json *j, const char *key, const struct pt_diag *d,
+			enum pt_severity sev)
+{
+	pt_json_key(j, key);
+	pt_json_begin_array(j);
+	for (size_t i = 0; d && i < d->n; i++)
+		if (d->msgs[i].sev == sev)
+			pt_json_string(j, d->msgs[i].text);
+	pt_json_end_array(j);
+}
+
+void pt_state_render(const struct pt_report *r, struct pt_buf *out)
+{
+	struct pt_json j;
+
+	pt_json_init(&j, out);
+	pt_json_begin_object(&j);
+	pt_json_key(&j, "schema");
+	pt_json_int(&j, PT_STATE_SCHEMA);
+	pt_json_key(&j, "agent");
+	pt_json_string(&j, r->agent_version);
+	pt_json_key(&j, "boot_id");
+	pt_json_string_or_null(&j, r->boot_id);
+	pt_json_key(&j, "started_ms");
+	pt_json_int(&j, (int64_t)r->started_ms);
+	pt_json_key(&j, "finished_ms");
+	pt_json_int(&j, (int64_t)r->finished_ms);
+	pt_json_key(&j, "source");
+	pt_json_string(&j, pt_source_name(r->source));
+	pt_json_key(&j, "spec");
+	pt_json_string(&j, r->spec);
+
+	pt_json_key(&j, "options");
+	pt_json_begin_object(&j);
+	pt_json_key(&j, "group");
+	pt_json_string(&j, pt_group_policy_name(r->opts->group));
+	pt_json_key(&j, "onfail");
+	pt_json_string(&j, pt_onfail_name(r->opts->onfail));
+	pt_json_key(&j, "fb");
+	pt_json_string(&j, pt_fb_name(r->opts->fb));
+	pt_json_key(&j, "dryrun");
+	pt_json_bool(&j, r->opts->dryrun);
+	pt_json_end_object(&j);
+
+	pt_json_key(&j, "iommu");
+	pt_json_bool(&j, r->iommu);
+
+	pt_json_key(&j, "modules");
+	pt_json_begin_array(&j);
+	for (size_t i = 0; i < r->n_modules; i++) {
+		pt_json_begin_object(&j);
+		pt_json_key(&j, "name");
+		pt_json_string(&j, r->modules[i].name);
+		pt_json_key(&j, "result");
+		pt_json_string(&j, pt_mod_result_name(r->modules[i].result));
+		pt_json_key(&j, "error");
+		pt_json_string_or_null(&j, r->modules[i].error);
+		pt_json_end_object(&j);
+	}
+	pt_json_end_array(&j);
+
+	pt_json_key(&j, "devices");
+	pt_json_begin_array(&j);
+	for (size_t i = 0; r->plan && i < r->plan->n_targets; i++)
+		render_device(&j, &r->plan->targets[i]);
+	pt_json_end_array(&j);
+
+	pt_json_key(&j, "groups");
+	pt_json_begin_array(&j);
+	for (size_t i = 0; r->plan && i < r->plan->n_groups; i++)
+		render_group(&j, &r->plan->groups[i]);
+	pt_json_end_array(&j);
+
+	render_msgs(&j, "errors", r->diag, PT_SEV_ERROR);
+	render_msgs(&j, "warnings", r->diag, PT_SEV_WARNING);
+	pt_json_key(&j, "result");
+	pt_json_string(&j, r->result);
+	pt_json_end_object(&j);
+	pt_buf_putc(out, '\n');
+}
+
+static int fail(char *err, size_t errsize, int r, const char *fmt, ...) _printf_(4, 5);
+static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
+		   size_t errsize)
+{
+	char dir[PATH_MAX], tmp[64];
+	struct stat st;
+	int dfd, fd, r;
+	size_t off = 0;
+
+	err[0] = '\0';
+	r = pt_sysfs_path(sys, dir, sizeof(dir), PT_STATE_DIR);
+	if (r < 0)
+		return fail(err, errsize, r, "state directory path too long");
+	r = pt_sysfs_hook_before(PT_IO_STATE, dir, NULL);
+	if (r < 0)
+		return fail(err, errsize, r, "cannot write %s: %s", PT_STATE_FILE, strerror(-r));
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return fail(err, errsize, -errno, "cannot create %s: %s", PT_STATE_DIR,
+			    strerror(errno));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		r = -errno;
+		if (r == -ELOOP || r == -ENOTDIR)
+			return fail(err, errsize, r,
+				    "refusing to write the state: %s is a symlink or not a "
+				    "directory",
+				    PT_STATE_DIR);
+		return fail(err, errsize, r, "cannot open %s: %s", PT_STATE_DIR, strerror(-r));
+	}
+	if (fstat(dfd, &st) < 0) {
+		r = -errno;
+		close(dfd);
+		return fail(err, errsize, r, "cannot stat %s: %s", PT_STATE_DIR, strerror(-r));
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 0022)) {
+		close(dfd);
+		return fail(err, errsize, -EPERM,
+			    "refusing to write the state: %s is owned by uid %u or writable by "
+			    "others (mode %04o)",
+			    PT_STATE_DIR, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+	}
+	if (fstatat(dfd, "state.json", &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		close(dfd);
+		return fail(err, errsize, -EEXIST,
+			    "refusing to replace %s: it is a symlink or not a regular file",
+			    PT_STATE_FILE);
+	}
+
+	snprintf(tmp, sizeof(tmp), ".state.json.%ld", (long)getpid());
+	(void)unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		r = -errno;
+		close(dfd);
+		return fail(err, errsize, r, "cannot create a file in %s: %s", PT_STATE_DIR,
+			    strerror(-r));
+	}
+	r = 0;
+	if (fchmod(fd, 0644) < 0)
+		r = -errno;
+	while (r == 0 && off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0 && errno != EINTR)
+		r = -errno;
+	if (r == 0 && renameat(dfd, tmp, dfd, "state.json") < 0)
+		r = -errno;
+	if (r < 0) {
+		(void)unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return fail(err, errsize, r, "cannot write %s: %s", PT_STATE_FILE, strerror(-r));
+	}
+	/* The rename is durable once the directory is. */
+	(void)fsync(dfd);
+	close(dfd);
+	return 0;
+}

@@ -1,0 +1,501 @@
+#!/bin/bash
+# static-deps.sh - build a musl sysroot for the fully static agent.
+#
+# Usage: agent/static-deps.sh BUILD_DIR
+#
+# Debian 12 ships no libkmod.a and no libpci.a, and its libblkid.a is built
+# for glibc, so the static musl agent links against libraries built here
+# from Debian's own source packages (kmod, util-linux, pciutils, xz-utils,
+# libzstd) with musl-gcc.  Results, all under BUILD_DIR:
+#
+#   sysroot/{include,lib,lib/pkgconfig}  headers, static libraries, .pc files
+#   sysroot/env.mk                       STATIC_* make variables (see below)
+#   uapi/{linux,asm-generic,asm}         kernel UAPI headers for musl-gcc
+#   src/  log/  stamp/  apt/             sources, build logs, stamps, the
+#                                        private apt state used to fetch
+#
+# Sources are fetched once; every step leaves a stamp, so a second run does
+# nothing.  Remove BUILD_DIR/stamp/build-PKG to rebuild one library (and the
+# ones that depend on it), BUILD_DIR/stamp to rebuild all of them, or
+# BUILD_DIR/stamp/fetch-PKG to fetch PKG's sources again.
+#
+# Needs root only to install missing build tools and to fetch sources.
+# The system's apt configuration and state are never changed: the deb-src
+# entries are derived from the machine's own deb entries and written to a
+# private sources list, with private lists and cache directories.
+
+set -euo pipefail
+
+usage() {
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+}
+if [ $# -ne 1 ] || [ -z "$1" ]; then usage; fi
+
+# Settings inherited from a calling make (MAKEFLAGS carries its command-line
+# variables, e.g. CFLAGS=...) or from the user's shell would leak into the
+# library builds; the flags below are the only ones wanted.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES CC CFLAGS CPPFLAGS LDFLAGS \
+	LIBS PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+export LC_ALL=C
+
+mkdir -p "$1"
+BUILD=$(cd "$1" && pwd -P)
+SRC=$BUILD/src
+SYSROOT=$BUILD/sysroot
+UAPI=$BUILD/uapi
+LOG=$BUILD/log
+STAMP=$BUILD/stamp
+APTDIR=$BUILD/apt
+mkdir -p "$SRC" "$SYSROOT/include" "$SYSROOT/lib/pkgconfig" "$UAPI" \
+	"$LOG" "$STAMP"
+
+# Source packages, in build order (kmod needs xz-utils' and libzstd's
+# libraries).
+PKGS="xz-utils libzstd kmod util-linux pciutils"
+# Build tools; linux-libc-dev provides the UAPI headers.
+TOOLS="musl-tools autoconf automake libtool pkg-config dpkg-dev make gcc
+xz-utils linux-libc-dev"
+
+CC=musl-gcc
+CFLAGS="-Os -ffunction-sections -fdata-sections -ffile-prefix-map=$BUILD=. -isystem $UAPI"
+JOBS=$(nproc)
+export PKG_CONFIG_LIBDIR=$SYSROOT/lib/pkgconfig
+
+say() { printf 'static-deps: %s\n' "$*"; }
+die() {
+	printf 'static-deps: error: %s\n' "$*" >&2
+	exit 1
+}
+
+# run LOGNAME DIR COMMAND... - run COMMAND in DIR with its output appended
+# to log/LOGNAME.log; on failure show the end of that log and stop.
+run() {
+	local log=$LOG/$1.log dir=$2
+	shift 2
+	printf '+ cd %q &&%s\n' "$dir" "$(printf ' %q' "$@")" >>"$log"
+	if ! (cd "$dir" && "$@") >>"$log" 2>&1; then
+		printf 'static-deps: error: failed: %s\n' "$*" >&2
+		printf 'static-deps: last lines of %s:\n' "$log" >&2
+		tail -n 40 "$log" | sed 's/^/  | /' >&2
+		exit 1
+	fi
+}
+
+# One run at a time per build directory.
+exec 9>"$BUILD/.lock"
+flock 9
+
+# --- build tools ------------------------------------------------------------
+
+ensure_tools() {
+	local status missing="" t
+	# shellcheck disable=SC2086 # word splitting of the list is intended
+	status=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $TOOLS \
+		2>/dev/null || true)
+	for t in $TOOLS; do
+		printf '%s\n' "$status" | grep -qx "$t installed" ||
+			missing="$missing $t"
+	done
+	[ -n "$missing" ] || return 0
+	[ "$(id -u)" = 0 ] || die "missing build tools:$missing (run as root)"
+	say "installing build tools:$missing"
+	run apt-install / apt-get -q update
+	# shellcheck disable=SC2086
+	run apt-install / env DEBIAN_FRONTEND=noninteractive \
+		apt-get -q install -y --no-install-recommends $missing
+}
+
+# --- sources ----------------------------------------------------------------
+
+# Print deb-src lines for the system's enabled deb entries (one-line
+# sources.list files and deb822 .sources files given as arguments).
+#
+# Only entries of the Debian archive itself are kept: those signed by a
+# debian-archive keyring, or whose URI path ends in /debian or
+# /debian-security (also a snapshot.debian.org style .../debian/TIMESTAMP).
+# Third-party repositories (vendors' apt repos) often publish no sources and
+# then make "apt-get update" fail, and our packages are not in them anyway.
+# Embedded (inline) Signed-By keys are written to files under KEYDIR.
+derive_deb_src() {
+	awk -v keydir="$1" '
+	function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
+	function emit(uri, suite, comps, sb, tr,   kb, path, opts, line) {
+		if (uri == "" || suite == "" || uri ~ /^cdrom:/)
+			return
+		kb = sb; sub(/.*\//, "", kb)
+		path = uri; sub(/^[A-Za-z0-9+.-]+:(\/\/[^\/]*)?/, "", path)
+		sub(/\/+$/, "", path)
+		if (kb !~ /^debian-archive/ &&
+		    path !~ /\/debian(-security)?$/ &&
+		    path !~ /\/debian(-security)?\/[0-9]+T[0-9]+Z$/) {
+			print "# skipped, not the Debian archive: " uri " " suite
+			return
+		}
+		opts = ""
+		if (sb != "") opts = "signed-by=" sb
+		if (tr != "") opts = opts (opts == "" ? "" : " ") "trusted=" tr
+		line = "deb-src " (opts == "" ? "" : "[" opts "] ") uri " " suite
+		if (comps != "") line = line " " comps
+		if (!(line in seen)) { seen[line] = 1; print line }
+	}
+	# A Signed-By value: a keyring path, fingerprints, or an inline key.
+	function signed_by(v,   n, l, i, f) {
+		v = trim(v)
+		if (v !~ /\n/ && v !~ /BEGIN PGP/) {
+			gsub(/[ \t,]+/, ",", v)
+			return v
+		}
+		f = keydir "/inline-key-" (++nkeys) ".asc"
+		n = split(v, l, "\n")
+		for (i = 1; i <= n; i++) {
+			l[i] = trim(l[i])
+			if (l[i] == ".") l[i] = ""
+			if (i > 1 || l[i] != "") print l[i] > f
+		}
+		close(f)
+		return f
+	}
+	function flush(   i, j, nt, nu, ns, t, u, s, deb, sb, tr, en) {
+		en = tolower(trim(F["enabled"]))
+		deb = 0
+		nt = split(F["types"], t, /[ \t]+/)
+		for (i = 1; i <= nt; i++) if (t[i] == "deb") deb = 1
+		if (deb && en != "no" && en != "false") {
+			sb = ("signed-by" in F) ? signed_by(F["signed-by"]) : ""
+			tr = trim(F["trusted"])
+			nu = split(trim(F["uris"]), u, /[ \t\n]+/)
+			ns = split(trim(F["suites"]), s, /[ \t\n]+/)
+			for (i = 1; i <= nu; i++)
+				for (j = 1; j <= ns; j++)
+					emit(u[i], s[j], trim(F["components"]), sb, tr)
+		}
+		delete F
+		key = ""
+	}
+	FNR == 1 { if (deb822) flush(); deb822 = (FILENAME ~ /\.sources$/) }
+	deb822 {
+		if ($0 ~ /^#/) next
+		if ($0 ~ /^[ \t]*$/) { flush(); next }
+		if ($0 ~ /^[ \t]/) { if (key != "") F[key] = F[key] "\n" $0; next }
+		i = index($0, ":")
+		if (i == 0) next
+		key = tolower(trim(substr($0, 1, i - 1)))
+		F[key] = trim(substr($0, i + 1))
+		next
+	}
+	{
+		line = $0; sub(/#.*/, "", line); line = trim(line)
+		n = split(line, w, /[ \t]+/)
+		if (w[1] != "deb") next
+		i = 2; opts = ""
+		if (w[2] ~ /^\[/) {
+			for (; i <= n; i++) {
+				opts = opts " " w[i]
+				if (w[i] ~ /\]$/) { i++; break }
+			}
+			gsub(/[\[\]]/, " ", opts)
+		}
+		sb = ""; tr = ""
+		m = split(trim(opts), o, /[ \t]+/)
+		for (k = 1; k <= m; k++) {
+			if (o[k] ~ /^signed-by=/) sb = substr(o[k], 11)
+			if (o[k] ~ /^trusted=/) tr = substr(o[k], 9)
+		}
+		comps = ""
+		for (k = i + 2; k <= n; k++) comps = comps (comps == "" ? "" : " ") w[k]
+		emit(w[i], w[i + 1], comps, sb, tr)
+	}
+	END { if (deb822) flush() }
+	' "${@:2}"
+}
+
+# The system's sources files, where apt itself reads them.  In the parts
+# directory apt only reads *.list and *.sources files with plain names.
+system_sources() {
+	local sl sp f
+	eval "$(apt-config shell sl Dir::Etc::SourceList/f sp Dir::Etc::SourceParts/d)"
+	[ -f "$sl" ] && printf '%s\n' "$sl"
+	for f in "$sp"*.list "$sp"*.sources; do
+		[ -f "$f" ] || continue
+		case ${f##*/} in
+		*[!A-Za-z0-9_.-]*) continue ;;
+		esac
+		printf '%s\n' "$f"
+	done
+}
+
+fetch_sources() {
+	local need="" p dl dsc files aptopt status=0
+	for p in $PKGS; do
+		[ -e "$STAMP/fetch-$p" ] || need="$need $p"
+	done
+	[ -n "$need" ] || return 0
+
+	# Private apt state: sources, lists and cache live under BUILD/apt;
+	# apt.conf.d settings (proxies, snapshots) still apply.
+	rm -rf "$APTDIR"
+	mkdir -p "$APTDIR/sources.list.d" "$APTDIR/lists/partial" \
+		"$APTDIR/cache/archives/partial" "$APTDIR/keys" "$APTDIR/download"
+	local -a files_list
+	mapfile -t files_list < <(system_sources)
+	[ ${#files_list[@]} -gt 0 ] || die "no apt sources configured"
+	derive_deb_src "$APTDIR/keys" "${files_list[@]}" >"$APTDIR/sources.list"
+	grep -q '^deb-src ' "$APTDIR/sources.list" ||
+		die "no Debian archive entry in ${files_list[*]}"
+	aptopt=(-q
+		-o "Dir::Etc::SourceList=$APTDIR/sources.list"
+		-o "Dir::Etc::SourceParts=$APTDIR/sources.list.d"
+		-o "Dir::State::Lists=$APTDIR/lists"
+		-o "Dir::Cache=$APTDIR/cache"
+		-o "APT::Get::List-Cleanup=0")
+	# apt downloads as the unprivileged _apt user: let it write here.
+	if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then
+		chown _apt "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" \
+			"$APTDIR/download"
+	fi
+
+	say "fetching source indexes"
+	apt-get "${aptopt[@]}" update >>"$LOG/fetch.log" 2>&1 || status=$?
+	if [ "$status" != 0 ]; then
+		# A mirror that failed may not be needed; apt-get source decides.
+		say "warning: apt-get update exited $status (see $LOG/fetch.log)"
+	fi
+	for p in $need; do
+		say "fetching $p sources"
+		dl=$APTDIR/download/$p
+		rm -rf "$dl"
+		mkdir "$dl"
+		[ "$(id -u)" != 0 ] || ! id _apt >/dev/null 2>&1 || chown _apt "$dl"
+		run fetch "$dl" apt-get "${aptopt[@]}" source --download-only "$p"
+		files=("$dl"/*)
+		dsc=$(cd "$dl" && echo "$p"_*.dsc)
+		[ -f "$dl/$dsc" ] || die "no single $p .dsc after download: $dsc"
+		chown "$(id -u):$(id -g)" "${files[@]}"
+		mv -f "${files[@]}" "$SRC/"
+		rmdir "$dl"
+		printf '%s\n' "$dsc" >"$STAMP/fetch-$p"
+	done
+	# The source indexes (20 MB) are only needed to fetch.
+	rm -rf "$APTDIR/lists" "$APTDIR/cache" "$APTDIR/download"
+}
+
+# --- builds -------------------------------------------------------------------
+
+dsc_of() { cat "$STAMP/fetch-$1"; }
+version_of() { sed -n 's/^Version: *//p' "$SRC/$(dsc_of "$1")"; }
+
+# Unpack PKG afresh (so no stale configuration survives a rebuild) into
+# src/PKG-UPSTREAMVERSION, the directory name dpkg-source itself would pick;
+# print that directory.
+unpack() {
+	local p=$1 v dir
+	v=$(version_of "$p")
+	v=${v#*:}
+	dir=$SRC/$p-${v%-*}
+	rm -rf "$dir"
+	run "$p" "$SRC" dpkg-source -x "$(dsc_of "$p")" "$dir"
+	printf '%s\n' "$dir"
+}
+
+# needs_build PKG [DEP...] - true unless PKG's build stamp is newer than its
+# fetch stamp and the build stamps of the libraries it links.
+needs_build() {
+	local s=$STAMP/build-$1 d
+	[ -e "$s" ] || return 0
+	[ "$STAMP/fetch-$1" -nt "$s" ] && return 0
+	shift
+	for d in "$@"; do
+		[ "$STAMP/build-$d" -nt "$s" ] && return 0
+	done
+	return 1
+}
+
+begin() {
+	say "building $1 $(version_of "$1") ..."
+	: >"$LOG/$1.log"
+}
+
+done_build() { version_of "$1" >"$STAMP/build-$1"; }
+
+build_xz() {
+	local d
+	begin xz-utils
+	d=$(unpack xz-utils)
+	# Decoder only, single-threaded, no tools.  Without EGREP="grep -E"
+	# configure prints a harmless error (GNU grep warns that egrep is
+	# obsolescent).
+	run xz-utils "$d" ./configure CC="$CC" CFLAGS="$CFLAGS" EGREP="grep -E" \
+		--prefix="$SYSROOT" --enable-static --disable-shared \
+		--disable-encoders --enable-small --disable-threads \
+		--disable-xz --disable-xzdec --disable-lzmadec --disable-lzmainfo \
+		--disable-lzma-links --disable-scripts --disable-doc --disable-nls
+	run xz-utils "$d" make -j"$JOBS" -C src/liblzma
+	run xz-utils "$d" make -C src/liblzma install
+	rm -f "$SYSROOT"/lib/liblzma.la
+	done_build xz-utils
+}
+
+build_zstd() {
+	local d
+	begin libzstd
+	d=$(unpack libzstd)
+	# Decompression only.  Extra flags go through MOREFLAGS: CFLAGS= on
+	# the make line would drop the Makefile's own.
+	local -a v=(CC="$CC" MOREFLAGS="$CFLAGS" PREFIX="$SYSROOT"
+		ZSTD_LIB_MINIFY=1 ZSTD_LIB_COMPRESSION=0)
+	run libzstd "$d" make -j"$JOBS" -C lib "${v[@]}" libzstd.a
+	run libzstd "$d" make -C lib "${v[@]}" install-static install-includes \
+		install-pc
+	done_build libzstd
+}
+
+build_kmod() {
+	local d
+	begin kmod
+	d=$(unpack kmod)
+	# The source package has no configure script and no gtk-doc.make;
+	# configure.ac refuses --enable-static, which is just what is needed.
+	: >"$d/libkmod/docs/gtk-doc.make"
+	sed -i 's/AC_MSG_ERROR(\[--enable-static is not supported by kmod\])/:/' \
+		"$d/configure.ac"
+	! grep -q 'enable-static is not supported' "$d/configure.ac" ||
+		die "kmod: could not remove the --enable-static check"
+	run kmod "$d" autoreconf -fi
+	# --sysconfdir=/etc: libkmod reads $sysconfdir/modprobe.d at run time.
+	# kmod's Makefile does not add the lzma/zstd include paths itself.
+	run kmod "$d" ./configure CC="$CC" CFLAGS="$CFLAGS" \
+		CPPFLAGS="-I$SYSROOT/include" \
+		--prefix="$SYSROOT" --sysconfdir=/etc \
+		--enable-static --disable-shared --disable-tools \
+		--disable-manpages --disable-test-modules --disable-python \
+		--with-xz --with-zstd --without-zlib --without-openssl
+	if ! grep -q '^#define ENABLE_XZ 1' "$d/config.h" ||
+		! grep -q '^#define ENABLE_ZSTD 1' "$d/config.h"; then
+		die "kmod: configure did not enable xz and zstd (see $LOG/kmod.log)"
+	fi
+	run kmod "$d" make -j"$JOBS" libkmod/libkmod.la libkmod/libkmod.pc
+	run kmod "$d" install -m 644 libkmod/.libs/libkmod.a "$SYSROOT/lib/"
+	run kmod "$d" install -m 644 libkmod/libkmod.h "$SYSROOT/include/"
+	run kmod "$d" install -m 644 libkmod/libkmod.pc "$SYSROOT/lib/pkgconfig/"
+	done_build kmod
+}
+
+build_blkid() {
+	local d w
+	begin util-linux
+	d=$(unpack util-linux)
+	local -a without=()
+	for w in udev systemd python readline ncursesw tinfo libz cryptsetup \
+		selinux audit smack btrfs cap-ng libmagic econf; do
+		without+=(--without-"$w")
+	done
+	# Run-time paths (blkid.conf, the blkid cache) stay the system's.
+	run util-linux "$d" ./configure CC="$CC" CFLAGS="$CFLAGS" \
+		--prefix="$SYSROOT" --sysconfdir=/etc --localstatedir=/var \
+		--runstatedir=/run \
+		--disable-all-programs --enable-libblkid \
+		--enable-static --disable-shared --disable-nls "${without[@]}"
+	run util-linux "$d" make -j"$JOBS" libblkid.la libblkid/blkid.pc
+	run util-linux "$d" install -d "$SYSROOT/include/blkid"
+	run util-linux "$d" install -m 644 .libs/libblkid.a "$SYSROOT/lib/"
+	run util-linux "$d" install -m 644 libblkid/src/blkid.h \
+		"$SYSROOT/include/blkid/"
+	run util-linux "$d" install -m 644 libblkid/blkid.pc \
+		"$SYSROOT/lib/pkgconfig/"
+	done_build util-linux
+}
+
+build_pci() {
+	local d
+	begin pciutils
+	d=$(unpack pciutils)
+	local -a v=(CC="$CC" OPT="$CFLAGS" PREFIX="$SYSROOT" ZLIB=no DNS=no
+		SHARED=no LIBKMOD=no HWDB=no IDSDIR=/usr/share/misc)
+	run pciutils "$d" make -j"$JOBS" "${v[@]}" lib/libpci.a
+	run pciutils "$d" make "${v[@]}" install-lib
+	done_build pciutils
+}
+
+# --- env.mk -------------------------------------------------------------------
+
+# kmod needs zstd and lzma after it; blkid and pci need nothing else.
+LIBS_ORDER="-lkmod -lzstd -llzma -lblkid -lpci"
+
+write_env_mk() {
+	local tmp=$SYSROOT/env.mk.tmp t=$BUILD/linkcheck
+	cat >"$tmp" <<EOF
+# Generated by agent/static-deps.sh; do not edit.
+STATIC_SYSROOT = $SYSROOT
+STATIC_UAPI = $UAPI
+STATIC_CC = $CC
+STATIC_PKG_CONFIG_LIBDIR = $SYSROOT/lib/pkgconfig
+STATIC_CFLAGS = -isystem $SYSROOT/include -isystem $UAPI
+STATIC_LIBS = -L$SYSROOT/lib $LIBS_ORDER
+EOF
+	# Check that the variables link a program using all three libraries.
+	mkdir -p "$t"
+	: >"$LOG/linkcheck.log"
+	cat >"$t/t.c" <<'EOF'
+#include <stddef.h>
+#include <libkmod.h>
+#include <blkid/blkid.h>
+#include <pci/pci.h>
+int main(void)
+{
+	struct kmod_ctx *k = kmod_new(NULL, NULL);
+	struct pci_access *p = pci_alloc();
+	blkid_probe b = blkid_new_probe();
+	return !k + !p + !b;
+}
+EOF
+	# shellcheck disable=SC2086 # word splitting of the flags is intended
+	run linkcheck "$t" "$CC" -static -Os -isystem "$SYSROOT/include" \
+		-isystem "$UAPI" -o t t.c -L"$SYSROOT/lib" $LIBS_ORDER
+	mv -f "$tmp" "$SYSROOT/env.mk"
+	rm -rf "$t"
+}
+
+summary() {
+	local p f
+	say "sysroot $SYSROOT"
+	for p in $PKGS; do
+		printf '  %-11s %s\n' "$p" "$(cat "$STAMP/build-$p")"
+	done
+	for f in "$SYSROOT"/lib/*.a; do
+		printf '  lib/%-14s %8s bytes\n' "${f##*/}" "$(stat -c %s "$f")"
+	done
+	printf '  include/    %s\n' "$(cd "$SYSROOT/include" && echo *)"
+	printf '  pkgconfig/  %s\n' "$(cd "$SYSROOT/lib/pkgconfig" && echo *)"
+	printf '  env.mk:\n'
+	sed -n 's/^STATIC_/    STATIC_/p' "$SYSROOT/env.mk"
+}
+
+# --- main -------------------------------------------------------------------
+
+ensure_tools
+
+# musl-gcc does not search the kernel's UAPI headers.
+multiarch=$(gcc -print-multiarch)
+for l in linux:linux asm-generic:asm-generic asm:"$multiarch"/asm; do
+	target=/usr/include/${l#*:}
+	[ -d "$target" ] || die "$target missing (linux-libc-dev)"
+	[ "$(readlink "$UAPI/${l%%:*}" 2>/dev/null)" = "$target" ] ||
+		ln -sfn "$target" "$UAPI/${l%%:*}"
+done
+
+fetch_sources
+
+if needs_build xz-utils; then build_xz; fi
+if needs_build libzstd; then build_zstd; fi
+if needs_build kmod xz-utils libzstd; then build_kmod; fi
+if needs_build util-linux; then build_blkid; fi
+if needs_build pciutils; then build_pci; fi
+env_mk_stale=0
+[ -e "$SYSROOT/env.mk" ] || env_mk_stale=1
+for p in $PKGS; do
+	[ "$STAMP/build-$p" -nt "$SYSROOT/env.mk" ] && env_mk_stale=1
+done
+if [ "$env_mk_stale" = 1 ]; then write_env_mk; fi
+
+summary

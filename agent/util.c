@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/* util.c — see util.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "util.h"
+
+size_t pt_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size == 0)
+		return len;
+	if (len < size) {
+		memcpy(dst, src, len + 1);
+	} else {
+		memcpy(dst, src, size - 1);
+		dst[size - 1] = '\0';
+	}
+	return len;
+}
+
+int pt_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	return n;
+}
+
+int pt_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *pt_byte_repr(unsigned char c, char buf[static 5])
+{
+	if (c >= 0x20 && c < 0x7f) {
+		buf[0] = (char)c;
+		buf[1] = '\0';
+	} else {
+		snprintf(buf, 5, "\\x%02x", c);
+	}
+	return buf;
+}
+
+unsigned pt_edit_distance(const char *a, const char *b)
+{
+	unsigned row[256];
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 255)
+		la = 255;
+	if (lb > 255)
+		lb = 255;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+uint64_t pt_now_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0 && clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void pt_sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void pt_buf_init(struct pt_buf *b)
+{
+	*b = (struct pt_buf){ 0 };
+}
+
+void pt_buf_free(struct pt_buf *b)
+{
+	free(b->data);
+	pt_buf_init(b);
+}
+
+static bool buf_reserve(struct pt_buf *b, size_t extra)
+{
+	size_t need, cap;
+	char *p;
+
+	if (b->oom)
+		return false;
+	if (extra > SIZE_MAX / 2 - b->len) {
+		b->oom = true;
+		return false;
+	}
+	need = b->len + extra + 1;
+	if (need <= b->cap)
+		return true;
+	cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(b->data, cap);
+	if (!p) {
+		b->oom = true;
+		return false;
+	}
+	b->data = p;
+	b->cap = cap;
+	return true;
+}
+
+void pt_buf_add(struct pt_buf *b, const char *s, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void pt_buf_puts(struct pt_buf *b, const char *s)
+{
+	pt_buf_add(b, s, strlen(s));
+}
+
+void pt_buf_putc(struct pt_buf *b, char c)
+{
+	pt_buf_add(b, &c, 1);
+}
+
+void pt_buf_vprintf(struct pt_buf *b, const char *fmt, va_list ap)
+{
+	va_list aq;
+	int n;
+
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if (!buf_reserve(b, (size_t)n))
+		return;
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	b->len += (size_t)n;
+}
+
+void pt_buf_printf(struct pt_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pt_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+}
+
+void pt_diag_init(struct pt_diag *d)
+{
+	*d = (struct pt_diag){ 0 };
+}
+
+void pt_diag_free(struct pt_diag *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msgs[i].text);
+	free(d->msgs);
+	pt_diag_init(d);
+}
+
+void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_list ap)
+{
+	struct pt_buf b;
+
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct pt_diag_msg *m = realloc(d->msgs, cap * sizeof(*m));
+
+		if (!m) {
+			d->oom = true;
+			return;
+		}
+		d->msgs = m;
+		d->cap = cap;
+	}
+	pt_buf_init(&b);
+	pt_buf_vprintf(&b, fmt, ap);
+	if (!pt_buf_ok(&b) || !b.data) {
+		pt_buf_free(&b);
+		d->oom = true;
+		return;
+	}
+	d->msgs[d->n].sev = sev;
+	d->msgs[d->n].text = b.data;
+	d->n++;
+	if (sev == PT_SEV_ERROR)
+		d->n_errors++;
+	else
+		d->n_warnings++;
+}
+
+void pt_diag_add(struct pt_diag *d, enum pt_severity sev, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pt_diag_vadd(d, sev, fmt, ap);
+	va_end(ap);
+}

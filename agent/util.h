@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * util.h — small helpers shared by every part of pt: attributes, string
+ * helpers, a growable buffer, a diagnostics list, and the boot clock.
+ *
+ * Nothing here does I/O except pt_now_ms(), which reads a clock.
+ */
+#ifndef PT_UTIL_H
+#define PT_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define _must_check_ __attribute__((warn_unused_result))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+static inline bool streq(const char *a, const char *b)
+{
+	return strcmp(a, b) == 0;
+}
+
+/*
+ * Copy src into dst of the given size, always NUL-terminating. Returns
+ * strlen(src); a value >= size means the copy was truncated.
+ */
+size_t pt_strlcpy(char *dst, const char *src, size_t size);
+
+/* snprintf that returns -ENAMETOOLONG (or -EINVAL) instead of truncating. */
+int pt_snprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _must_check_;
+
+/* Parse one hex digit; -1 if c is not one. */
+int pt_hexval(int c);
+
+/*
+ * Render an arbitrary byte for a message: printable ASCII as itself,
+ * anything else as \xNN. buf must hold at least 5 bytes.
+ */
+const char *pt_byte_repr(unsigned char c, char buf[static 5]);
+
+/* Levenshtein distance of two short strings (capped at 255 characters). */
+unsigned pt_edit_distance(const char *a, const char *b);
+
+/* Milliseconds of CLOCK_BOOTTIME (time since boot, suspend included). */
+uint64_t pt_now_ms(void);
+
+/* Sleep for ms milliseconds, restarting after signals. */
+void pt_sleep_ms(unsigned ms);
+
+/* A growable, always NUL-terminated byte buffer. Allocation failure is
+ * sticky: the buffer remembers it and pt_buf_ok() says so. */
+struct pt_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom;
+};
+
+void pt_buf_init(struct pt_buf *b);
+void pt_buf_free(struct pt_buf *b);
+void pt_buf_add(struct pt_buf *b, const char *s, size_t n);
+void pt_buf_puts(struct pt_buf *b, const char *s);
+void pt_buf_putc(struct pt_buf *b, char c);
+void pt_buf_printf(struct pt_buf *b, const char *fmt, ...) _printf_(2, 3);
+void pt_buf_vprintf(struct pt_buf *b, const char *fmt, va_list ap) _printf_(2, 0);
+static inline bool pt_buf_ok(const struct pt_buf *b)
+{
+	return !b->oom;
+}
+static inline const char *pt_buf_str(const struct pt_buf *b)
+{
+	return b->data ? b->data : "";
+}
+
+/*
+ * Diagnostics: an ordered list of errors and warnings, each one sentence
+ * that names its input. Pure code fills it; the program logs it once and
+ * copies it into the state file.
+ */
+enum pt_severity {
+	PT_SEV_ERROR,
+	PT_SEV_WARNING,
+};
+
+struct pt_diag_msg {
+	enum pt_severity sev;
+	char *text;
+};
+
+struct pt_diag {
+	struct pt_diag_msg *msgs;
+	size_t n;
+	size_t cap;
+	size_t n_errors;
+	size_t n_warnings;
+	bool oom;
+};
+
+void pt_diag_init(struct pt_diag *d);
+void pt_diag_free(struct pt_diag *d);
+void pt_diag_add(struct pt_diag *d, enum pt_severity sev, const char *fmt, ...) _printf_(3, 4);
+void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_list ap)
+	_printf_(3, 0);
+#define pt_diag_error(d, ...) pt_diag_add((d), PT_SEV_ERROR, __VA_ARGS__)
+#define pt_diag_warn(d, ...) pt_diag_add((d), PT_SEV_WARNING, __VA_ARGS__)
+
+#endif
