@@ -94,7 +94,7 @@ UNIT_TESTS := spec cmdline config plan state json
 $(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(KMOD_LIBS) $(CMOCKA_LIBS)
 
-FIXTURE_OBJS := $(ASAN)/f-fx.o $(ASAN)/f-model.o
+FIXTURE_OBJS := $(ASAN)/f-fx.o
 $(ASAN)/fixture-%: $(ASAN)/f-test_%.o $(FIXTURE_OBJS) $(CORE:%=$(ASAN)/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(KMOD_LIBS) $(CMOCKA_LIBS)
 

@@ -162,8 +162,8 @@ static bool satisfied(const struct pt_selector *sel, struct pt_pci_func *const *
 	return false;
 }
 
-static int add_candidate(struct run *run, struct pt_pci_func *f, struct pt_pci_func ***v,
-			 size_t *n, size_t *cap)
+static int add_candidate(struct run *run, struct pt_pci_func *f, struct pt_pci_func ***v, size_t *n,
+			 size_t *cap)
 {
 	if (*n == *cap) {
 		size_t c = *cap ? *cap * 2 : 16;
@@ -321,9 +321,10 @@ static int plan_groups(struct run *run)
 		if (r < 0) {
 			free(c.members);
 			pt_diag_error(&run->plan.diag,
-				      r == -EXDEV ? "IOMMU group %d holds a device that is not a PCI "
-						    "function; pt cannot vouch for it%s%s"
-						  : "cannot list IOMMU group %d: %s",
+				      r == -EXDEV
+					      ? "IOMMU group %d holds a device that is not a PCI "
+						"function; pt cannot vouch for it%s%s"
+					      : "cannot list IOMMU group %d: %s",
 				      g, r == -EXDEV ? "" : strerror(-r), "");
 			for (size_t k = 0; k < run->plan.n_targets; k++) {
 				struct pt_target *u = &run->plan.targets[k];
@@ -361,8 +362,7 @@ static void choose_drivers(struct run *run)
 		pt_pci_modalias(t->fn, "vfio_pci:", alias, sizeof(alias));
 		if (pt_modules_variant(run->mods, alias, module, sizeof(module)) == 1) {
 			pt_modules_driver_name(module, t->driver, sizeof(t->driver));
-			pt_log_info("%s: using the vfio variant driver %s", t->fn->name,
-				    t->driver);
+			pt_log_info("%s: using the vfio variant driver %s", t->fn->name, t->driver);
 		}
 	}
 }

@@ -151,15 +151,16 @@ int pt_bind_release(const struct pt_bind *b, struct pt_target *t, char *err, siz
 		(void)pt_pci_reload_driver(b->pci, f);
 		if (!f->driver[0] && t->driver_before[0] &&
 		    pt_bind_driver_present(b->sys, t->driver_before)) {
-			r = pt_sysfs_path(b->sys, path, sizeof(path), "/sys/bus/pci/drivers/%s/bind",
-					  t->driver_before);
+			r = pt_sysfs_path(b->sys, path, sizeof(path),
+					  "/sys/bus/pci/drivers/%s/bind", t->driver_before);
 			if (r >= 0)
 				r = write_addr(b, f, path);
 			(void)pt_pci_reload_driver(b->pci, f);
 		}
 		if (!f->driver[0] && t->driver_before[0]) {
 			snprintf(err, errsize, "%s did not take it back (%s)", t->driver_before,
-				 r < 0 ? errtext(r, b->timeout_ms, e, sizeof(e)) : "no error given");
+				 r < 0 ? errtext(r, b->timeout_ms, e, sizeof(e))
+				       : "no error given");
 			return -ENODEV;
 		}
 	}
@@ -290,8 +291,8 @@ static void rollback_groups(const struct pt_bind *b, struct pt_plan *plan)
 				t->action = PT_ACT_RELEASED;
 				snprintf(t->error, sizeof(t->error),
 					 "given back to %s because %s in IOMMU group %d failed",
-					 t->fn->driver[0] ? t->fn->driver : "the host", bad->fn->name,
-					 g->group);
+					 t->fn->driver[0] ? t->fn->driver : "the host",
+					 bad->fn->name, g->group);
 			} else {
 				t->action = PT_ACT_FAILED;
 				snprintf(t->error, sizeof(t->error),
@@ -329,9 +330,11 @@ int pt_bind_claim(const struct pt_bind *b, struct pt_plan *plan)
 		if (!t->take)
 			pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
 		if (f->iommu_group >= 0 && pt_driver_is_vfio(f->driver) &&
-		    pt_sysfs_path(b->sys, path, sizeof(path), "/dev/vfio/%d", f->iommu_group) >= 0 &&
+		    pt_sysfs_path(b->sys, path, sizeof(path), "/dev/vfio/%d", f->iommu_group) >=
+			    0 &&
 		    pt_sysfs_exists(b->sys, path))
-			snprintf(t->vfio_node, sizeof(t->vfio_node), "/dev/vfio/%d", f->iommu_group);
+			snprintf(t->vfio_node, sizeof(t->vfio_node), "/dev/vfio/%d",
+				 f->iommu_group);
 	}
 	return 0;
 }

@@ -76,8 +76,7 @@ static void mount_all(struct mnt *m, size_t n)
 			continue;
 		(void)mkdir(m[i].target, 0755);
 		if (mount(m[i].fstype, m[i].target, m[i].fstype, m[i].flags, m[i].data) < 0) {
-			say("cannot mount %s on %s: %s", m[i].fstype, m[i].target,
-			    strerror(errno));
+			say("cannot mount %s on %s: %s", m[i].fstype, m[i].target, strerror(errno));
 			continue;
 		}
 		m[i].mounted = true;
@@ -117,7 +116,6 @@ static bool same_file(const char *a, const struct stat *self)
 
 static int find_init(const char *cmdline, struct pick *p)
 {
-
 	p->init[0] = '\0';
 	return pt_cmdline_walk(cmdline, pick_init, p);
 }

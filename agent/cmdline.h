@@ -28,7 +28,6 @@ int pt_cmdline_walk(const char *line, pt_cmdline_fn fn, void *userdata);
  * Fill opts from the pt.* parameters of `line`, and opts->root from root=.
  * Unknown pt.* keys are warned about with the nearest known key.
  */
-int pt_cmdline_parse(const char *line, struct pt_options *opts, struct pt_diag *diag)
-	_must_check_;
+int pt_cmdline_parse(const char *line, struct pt_options *opts, struct pt_diag *diag) _must_check_;
 
 #endif

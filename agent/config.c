@@ -180,7 +180,8 @@ int pt_options_set(struct pt_options *o, const char *key, const char *value,
 		return 0;
 	}
 	if (k->cmdline_only && !org->cmdline) {
-		pt_diag_warn(diag, "%s: this key is only read from the kernel command line; ignored",
+		pt_diag_warn(diag,
+			     "%s: this key is only read from the kernel command line; ignored",
 			     where);
 		return 0;
 	}
@@ -241,7 +242,8 @@ int pt_options_set(struct pt_options *o, const char *key, const char *value,
 		unsigned hi = k->key == PT_KEY_TIMEOUT ? PT_TIMEOUT_MAX_MS : PT_WAIT_MAX_MS;
 
 		if (!parse_ms(value, &ms)) {
-			pt_diag_warn(diag, "%s='%s' is not a number of milliseconds; using the default",
+			pt_diag_warn(diag,
+				     "%s='%s' is not a number of milliseconds; using the default",
 				     where, value);
 			return 0;
 		}
@@ -258,7 +260,8 @@ int pt_options_set(struct pt_options *o, const char *key, const char *value,
 	}
 	case K_PATH:
 		if (value[0] != '/') {
-			pt_diag_warn(diag, "%s='%s' is not an absolute path; ignored", where, value);
+			pt_diag_warn(diag, "%s='%s' is not an absolute path; ignored", where,
+				     value);
 			return 0;
 		}
 		if (set_string(k->key == PT_KEY_CONFIG ? &o->config : &o->init, value) < 0)
@@ -363,8 +366,9 @@ int pt_config_parse(const char *text, size_t len, const char *path, struct pt_op
 
 		org.line++;
 		if (memchr(text + p, '\0', ll)) {
-			pt_diag_error(&local, "%s line %u: contains a NUL byte; is this a text file?",
-				      path, org.line);
+			pt_diag_error(&local,
+				      "%s line %u: contains a NUL byte; is this a text file?", path,
+				      org.line);
 			r = -EINVAL;
 			break;
 		}
@@ -470,8 +474,8 @@ int pt_options_merge(const struct pt_options *blob, const struct pt_options *cl,
 	if (copy_string(&ret->devices, src->devices) < 0)
 		goto oom;
 	*ret_source = !(src->set & (1u << PT_KEY_DEVICES)) ? PT_SOURCE_NONE
-			: src == cl				  ? PT_SOURCE_CMDLINE
-								  : PT_SOURCE_CONFIG;
+		      : src == cl			   ? PT_SOURCE_CMDLINE
+							   : PT_SOURCE_CONFIG;
 	ret->off = PICK(PT_KEY_OFF)->off;
 	ret->dryrun = PICK(PT_KEY_DRYRUN)->dryrun;
 	ret->group = PICK(PT_KEY_GROUP)->group;

@@ -28,7 +28,7 @@ void pt_json_end_object(struct pt_json *j);
 void pt_json_begin_array(struct pt_json *j);
 void pt_json_end_array(struct pt_json *j);
 void pt_json_key(struct pt_json *j, const char *key);
-void pt_json_string(struct pt_json *j, const char *s);   /* NULL → null */
+void pt_json_string(struct pt_json *j, const char *s);	       /* NULL → null */
 void pt_json_string_or_null(struct pt_json *j, const char *s); /* "" → null */
 void pt_json_int(struct pt_json *j, int64_t v);
 void pt_json_bool(struct pt_json *j, bool v);

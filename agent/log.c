@@ -115,7 +115,8 @@ void pt_logv(enum pt_log_level level, const char *fmt, va_list ap)
 				log_state.written = 0;
 			}
 		}
-		len = snprintf(line, sizeof(line), "<%d>%s: %s\n", (int)level, log_state.ident, msg);
+		len = snprintf(line, sizeof(line), "<%d>%s: %s\n", (int)level, log_state.ident,
+			       msg);
 		/* kmsg takes one record per write(): never split it. */
 		if (write(log_state.fd, line, (size_t)len) < 0 && errno != EINTR) {
 			/* The device refused: keep the message on stderr. */

@@ -16,7 +16,8 @@ struct pt_modules {
 	bool sysroot;
 };
 
-/* kmod logs through us, at its own priority, below our threshold. */
+/* kmod logs through us: its errors and warnings as such, its chatter
+ * ("context released") at debug level, where it cannot clutter a boot. */
 static void kmod_log(void *data _unused_, int priority, const char *file _unused_,
 		     int line _unused_, const char *fn _unused_, const char *format, va_list args)
 {
@@ -29,7 +30,7 @@ static void kmod_log(void *data _unused_, int priority, const char *file _unused
 		msg[--n] = '\0';
 	if (priority < PT_LOG_ERR)
 		priority = PT_LOG_ERR;
-	if (priority > PT_LOG_DEBUG)
+	else if (priority > PT_LOG_WARN)
 		priority = PT_LOG_DEBUG;
 	pt_log((enum pt_log_level)priority, "libkmod: %s", msg);
 }
@@ -100,8 +101,7 @@ const char *pt_modules_dir(const struct pt_modules *m)
 
 const char *pt_mod_result_name(enum pt_mod_result r)
 {
-	static const char *const names[] = { "loaded", "builtin", "already", "failed",
-					     "skipped" };
+	static const char *const names[] = { "loaded", "builtin", "already", "failed", "skipped" };
 
 	return names[r];
 }
@@ -158,11 +158,21 @@ int pt_modules_check(struct pt_modules *m, const char *name, struct pt_module_re
 {
 	struct kmod_module *mod;
 	const char *path;
-	char full[PATH_MAX];
+	char full[PATH_MAX], norm[PT_MOD_NAME_MAX];
 	int r;
 
 	*rep = (struct pt_module_report){ .result = PT_MOD_SKIPPED };
 	pt_strlcpy(rep->name, name, sizeof(rep->name));
+	/* Loaded already (from an initramfs whose modules are gone now, say):
+	 * whatever the modules directory holds, it is there. */
+	pt_strlcpy(norm, name, sizeof(norm));
+	for (char *p = norm; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	if (is_live(m, norm)) {
+		rep->result = PT_MOD_ALREADY;
+		return 0;
+	}
 	r = lookup(m, name, &mod);
 	if (r == -ENOENT) {
 		not_found(m, name, rep);
@@ -203,16 +213,22 @@ static struct {
 
 static void collect(struct kmod_module *mod, bool install _unused_, const char *options _unused_)
 {
+	const char *name = kmod_module_get_name(mod);
+
+	/* A dependency reached again through a soft dependency is listed
+	 * again; a real load would skip it as loaded. */
+	for (unsigned i = 0; i < order.n; i++)
+		if (streq(order.names[i], name))
+			return;
 	if (order.n == LOAD_ORDER_MAX) {
 		order.overflow = true;
 		return;
 	}
-	pt_strlcpy(order.names[order.n++], kmod_module_get_name(mod), PT_MOD_NAME_MAX);
+	pt_strlcpy(order.names[order.n++], name, PT_MOD_NAME_MAX);
 }
 
 /* With a sysroot: walk the load order, let the test hook load each. */
-static int load_rooted(struct pt_modules *m, struct kmod_module *mod,
-		       struct pt_module_report *rep)
+static int load_rooted(struct pt_modules *m, struct kmod_module *mod, struct pt_module_report *rep)
 {
 	const struct pt_io_hooks *h = pt_sysfs_hooks();
 	int r;
@@ -225,9 +241,9 @@ static int load_rooted(struct pt_modules *m, struct kmod_module *mod,
 	}
 	order.n = 0;
 	order.overflow = false;
-	r = kmod_module_probe_insert_module(mod, KMOD_PROBE_DRY_RUN | KMOD_PROBE_IGNORE_LOADED |
-							 KMOD_PROBE_IGNORE_COMMAND,
-					    NULL, NULL, NULL, collect);
+	r = kmod_module_probe_insert_module(
+		mod, KMOD_PROBE_DRY_RUN | KMOD_PROBE_IGNORE_LOADED | KMOD_PROBE_IGNORE_COMMAND,
+		NULL, NULL, NULL, collect);
 	if (r < 0)
 		return r;
 	if (order.overflow)

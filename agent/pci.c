@@ -234,9 +234,10 @@ void pt_pci_modalias(const struct pt_pci_func *f, const char *prefix, char *buf,
 		 (f->class >> 8) & 0xffu, f->class & 0xffu);
 }
 
-/* Read "0x10de"-style attribute with at most max_digits hex digits. */
+/* Read a "0x10de"-style attribute. The kernel always prints the full
+ * width, so anything shorter is a truncated file, not a small number. */
 static int read_hex_attr(struct pt_pci *pci, const struct pt_pci_func *f, const char *attr,
-			 unsigned max_digits, uint32_t *ret)
+			 unsigned digits, uint32_t *ret)
 {
 	char path[PATH_MAX], buf[32];
 	const char *p;
@@ -254,7 +255,7 @@ static int read_hex_attr(struct pt_pci *pci, const struct pt_pci_func *f, const 
 		return -EBADMSG;
 	p = buf + 2;
 	n = (unsigned)strlen(p);
-	if (n == 0 || n > max_digits)
+	if (n != digits)
 		return -EBADMSG;
 	return hex_exact(&p, n, ret);
 }

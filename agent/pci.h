@@ -35,14 +35,14 @@ struct pt_pci_func {
 	char name[PT_ADDR_STRLEN]; /* "0000:26:00.0" */
 	unsigned loaded;
 
-	int id_err;              /* -errno when the identity is unknown */
+	int id_err;		 /* -errno when the identity is unknown */
 	const char *id_err_attr; /* the attribute that could not be read */
 	uint16_t vendor, device, subvendor, subdevice;
 	uint32_t class;
 
-	int state_err;              /* -errno when the state is unknown */
+	int state_err; /* -errno when the state is unknown */
 	const char *state_err_attr;
-	int iommu_group;            /* -1: no iommu_group link */
+	int iommu_group; /* -1: no iommu_group link */
 	bool boot_vga;
 	char driver[PT_DRIVER_MAX];   /* "" when unbound */
 	char override[PT_DRIVER_MAX]; /* "" when not set */
@@ -63,8 +63,8 @@ int pt_pci_scan(struct pt_pci *pci) _must_check_;
 
 /* The function at addr: from the list, or looked up on the bus. -ENODEV
  * when there is none. */
-int pt_pci_get(struct pt_pci *pci, const struct pt_addr *addr, struct pt_pci_func **ret)
-	_must_check_;
+int pt_pci_get(struct pt_pci *pci, const struct pt_addr *addr,
+	       struct pt_pci_func **ret) _must_check_;
 
 /* Load (once) identity or state. Failures are recorded on the function
  * (id_err, state_err) and also returned. */
@@ -75,8 +75,8 @@ int pt_pci_load_state(struct pt_pci *pci, struct pt_pci_func *f);
 int pt_pci_reload_driver(struct pt_pci *pci, struct pt_pci_func *f);
 
 /* Call fn with the name of every device in IOMMU group `group`. */
-int pt_pci_group_list(struct pt_pci *pci, int group, pt_sysfs_dir_fn fn, void *userdata)
-	_must_check_;
+int pt_pci_group_list(struct pt_pci *pci, int group, pt_sysfs_dir_fn fn,
+		      void *userdata) _must_check_;
 
 /* Number of IOMMU groups (0: no IOMMU, or it is off). */
 int pt_pci_iommu_group_count(const struct pt_sysfs *sys);

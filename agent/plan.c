@@ -41,10 +41,10 @@ bool pt_driver_is_inert(const char *driver)
 const char *pt_action_name(enum pt_action a)
 {
 	static const char *const names[] = {
-		[PT_ACT_PLANNED] = "planned",	[PT_ACT_BOUND] = "bound",
+		[PT_ACT_PLANNED] = "planned",	    [PT_ACT_BOUND] = "bound",
 		[PT_ACT_ALREADY] = "already-bound", [PT_ACT_RECOVERED] = "recovered",
-		[PT_ACT_RELEASED] = "released", [PT_ACT_KEPT] = "kept",
-		[PT_ACT_SKIPPED] = "skipped",	[PT_ACT_FAILED] = "failed",
+		[PT_ACT_RELEASED] = "released",	    [PT_ACT_KEPT] = "kept",
+		[PT_ACT_SKIPPED] = "skipped",	    [PT_ACT_FAILED] = "failed",
 		[PT_ACT_PENDING] = "pending",
 	};
 
@@ -106,7 +106,8 @@ static struct pt_target *add_target(struct pt_plan *plan, struct pt_pci_func *fn
 		(plan->n_targets - lo) * sizeof(*plan->targets));
 	plan->n_targets++;
 	t = &plan->targets[lo];
-	*t = (struct pt_target){ .fn = fn, .take = take,
+	*t = (struct pt_target){ .fn = fn,
+				 .take = take,
 				 .action = take ? PT_ACT_PENDING : PT_ACT_SKIPPED };
 	pt_strlcpy(t->selected_by, selected_by, sizeof(t->selected_by));
 	pt_strlcpy(t->driver, "vfio-pci", sizeof(t->driver));
@@ -241,8 +242,8 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 				if (!t)
 					return -ENOMEM;
 				describe_fn(f, what, sizeof(what));
-				refuse(t, "pinned entry '%s' does not match: %s is %s", mismatch->text,
-				       f->name, what);
+				refuse(t, "pinned entry '%s' does not match: %s is %s",
+				       mismatch->text, f->name, what);
 			}
 			continue;
 		}
@@ -256,8 +257,8 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 			continue;
 		}
 		if (pt_pci_is_bridge(f)) {
-			refuse(t, "%s is a PCI bridge (class %06x): pt never binds bridges", f->name,
-			       f->class);
+			refuse(t, "%s is a PCI bridge (class %06x): pt never binds bridges",
+			       f->name, f->class);
 			if (t->explicit_addr)
 				pt_diag_error(&plan->diag, "%s", t->error);
 			else
@@ -286,8 +287,7 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 	return plan->diag.oom ? -ENOMEM : 0;
 }
 
-int pt_plan_add_group(struct pt_plan *plan, int group, struct pt_pci_func *const *members,
-		      size_t n)
+int pt_plan_add_group(struct pt_plan *plan, int group, struct pt_pci_func *const *members, size_t n)
 {
 	struct pt_group *g;
 	size_t at;
@@ -496,10 +496,11 @@ void pt_plan_print(const struct pt_plan *plan, FILE *out)
 			snprintf(group, sizeof(group), "%d", f->iommu_group);
 		else
 			snprintf(group, sizeof(group), "-");
-		fprintf(out, "  %s  %04x:%04x  class %06x  group %-4s %-14s -> %-10s %s\n",
-			f->name, f->vendor, f->device, f->class, group,
+		fprintf(out, "  %s  %04x:%04x  class %06x  group %-4s %-14s -> %-10s %s\n", f->name,
+			f->vendor, f->device, f->class, group,
 			f->driver[0] ? f->driver : "(no driver)", t->take ? t->driver : "(none)",
-			t->take ? (t->action == PT_ACT_PENDING ? "will bind" : pt_action_name(t->action))
+			t->action == PT_ACT_PENDING || t->action == PT_ACT_PLANNED
+				? "would bind"
 				: pt_action_name(t->action));
 		fprintf(out, "        selected by %s\n", t->selected_by);
 		if (t->error[0])

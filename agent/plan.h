@@ -29,15 +29,15 @@
 #include "util.h"
 
 enum pt_action {
-	PT_ACT_PLANNED,   /* dry run: would be bound */
-	PT_ACT_BOUND,     /* was unbound, now on vfio */
-	PT_ACT_ALREADY,   /* was on vfio already */
+	PT_ACT_PLANNED,	  /* dry run: would be bound */
+	PT_ACT_BOUND,	  /* was unbound, now on vfio */
+	PT_ACT_ALREADY,	  /* was on vfio already */
 	PT_ACT_RECOVERED, /* a host driver had it; now on vfio */
 	PT_ACT_RELEASED,  /* failed or rolled back; given back to the host */
-	PT_ACT_KEPT,      /* failed; left unclaimed (pt.onfail=keep) */
-	PT_ACT_SKIPPED,   /* not attempted: refused or excluded */
-	PT_ACT_FAILED,    /* failed, and could not be put back as it was */
-	PT_ACT_PENDING,   /* internal: planned, not carried out yet */
+	PT_ACT_KEPT,	  /* failed; left unclaimed (pt.onfail=keep) */
+	PT_ACT_SKIPPED,	  /* not attempted: refused or excluded */
+	PT_ACT_FAILED,	  /* failed, and could not be put back as it was */
+	PT_ACT_PENDING,	  /* internal: planned, not carried out yet */
 };
 
 #define PT_SELECTED_BY_MAX 64
@@ -46,9 +46,9 @@ enum pt_action {
 struct pt_target {
 	struct pt_pci_func *fn;
 	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of 0000:26:00.0" */
-	bool take;                            /* to be bound */
-	bool explicit_addr;                   /* named by its address */
-	char driver[PT_DRIVER_MAX];           /* the vfio driver to use */
+	bool take;			      /* to be bound */
+	bool explicit_addr;		      /* named by its address */
+	char driver[PT_DRIVER_MAX];	      /* the vfio driver to use */
 
 	/* Outcome, filled by bind.c. */
 	enum pt_action action;
@@ -80,7 +80,7 @@ struct pt_plan {
 	size_t n_targets, cap_targets;
 	struct pt_group *groups; /* sorted by number */
 	size_t n_groups, cap_groups;
-	struct pt_diag diag;     /* planning's errors and warnings */
+	struct pt_diag diag; /* planning's errors and warnings */
 };
 
 void pt_plan_init(struct pt_plan *plan, enum pt_group_policy policy);

@@ -86,12 +86,13 @@ static int hex_field(const struct cursor *c, size_t *pos, unsigned width, const 
 		return fail(c, p, "expected the %s (%u hex digits), found %s", what, width,
 			    describe(c, p, buf));
 	if (n != width)
-		return fail(c, p, "the %s must be %u hex digits, found %zu ('%.*s')", what, width, n,
-			    (int)n, c->s + p);
+		return fail(c, p, "the %s must be %u hex digits, found %zu ('%.*s')", what, width,
+			    n, (int)n, c->s + p);
 	p += n;
 	if (sep == '\0' ? !ends_token(c->s[p]) : c->s[p] != sep) {
 		if (sep == '\0')
-			return fail(c, p, "expected ',' or the end of the list after the %s, found %s",
+			return fail(c, p,
+				    "expected ',' or the end of the list after the %s, found %s",
 				    what, describe(c, p, buf));
 		return fail(c, p, "expected '%c' after the %s, found %s", sep, what,
 			    describe(c, p, buf));
@@ -154,7 +155,8 @@ static int parse_addr(const struct cursor *c, size_t p, size_t end, struct pt_se
 	if (pt_hexval(c->s[p]) >= 0)
 		return fail(c, p - 1, "the function number is a single digit 0-7 or '*'");
 	if (!ends_token(c->s[p]))
-		return fail(c, p, "expected ',' or the end of the list after the function, found '%s'",
+		return fail(c, p,
+			    "expected ',' or the end of the list after the function, found '%s'",
 			    pt_byte_repr((unsigned char)c->s[p], b));
 	sel->flags |= PT_SEL_ADDR;
 	sel->addr.domain = (uint16_t)domain;
@@ -214,7 +216,8 @@ static int parse_entry(const struct cursor *c, size_t start, size_t *ret_end,
 	}
 	if (ends_token(c->s[p]))
 		return fail(c, p, "expected a device (bus:slot.func or vendor:device) %s, found %s",
-			    sel->flags & PT_SEL_EXCLUDE ? "after '!'" : "here", describe(c, p, buf));
+			    sel->flags & PT_SEL_EXCLUDE ? "after '!'" : "here",
+			    describe(c, p, buf));
 
 	for (end = p; !ends_token(c->s[end]); end++) {
 		if (c->s[end] != '@')
@@ -231,7 +234,8 @@ static int parse_entry(const struct cursor *c, size_t start, size_t *ret_end,
 		if (at == p)
 			return fail(c, p, "expected vendor:device before '@'");
 		if (memchr(c->s + p, '.', at - p))
-			return fail(c, p, "a pinned entry is vendor:device@address: the id comes first");
+			return fail(c, p,
+				    "a pinned entry is vendor:device@address: the id comes first");
 		r = parse_id(c, p, at, sel);
 		if (r < 0)
 			return r;
@@ -278,8 +282,8 @@ int pt_spec_parse(const char *text, struct pt_spec *ret, struct pt_spec_error *r
 		while (is_blank(text[p]))
 			p++;
 		if (ret->n == PT_SPEC_MAX_ENTRIES) {
-			r = fail(&c, p, "more than %d entries; the limit is %d", PT_SPEC_MAX_ENTRIES,
-				 PT_SPEC_MAX_ENTRIES);
+			r = fail(&c, p, "more than %d entries; the limit is %d",
+				 PT_SPEC_MAX_ENTRIES, PT_SPEC_MAX_ENTRIES);
 			goto fail;
 		}
 		r = parse_entry(&c, p, &end, &ret->sel[ret->n]);
@@ -300,7 +304,8 @@ int pt_spec_parse(const char *text, struct pt_spec *ret, struct pt_spec_error *r
 		while (is_blank(text[p]))
 			p++;
 		if (text[p] == '\0') {
-			r = fail(&c, p, "expected another entry after the last ',', found end of list");
+			r = fail(&c, p,
+				 "expected another entry after the last ',', found end of list");
 			goto fail;
 		}
 	}

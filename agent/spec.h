@@ -35,8 +35,8 @@
 
 enum {
 	PT_SEL_EXCLUDE = 1u << 0, /* "!" */
-	PT_SEL_ADDR = 1u << 1,    /* an address is given */
-	PT_SEL_ID = 1u << 2,      /* vendor:device given */
+	PT_SEL_ADDR = 1u << 1,	  /* an address is given */
+	PT_SEL_ID = 1u << 2,	  /* vendor:device given */
 	PT_SEL_SUBSYS = 1u << 3,  /* subvendor:subdevice given too */
 	PT_SEL_ANYFUNC = 1u << 4, /* func is "*" */
 };
@@ -56,8 +56,8 @@ struct pt_selector {
 	unsigned flags;
 	struct pt_addr addr; /* valid with PT_SEL_ADDR; func ignored with ANYFUNC */
 	uint16_t vendor, device, subvendor, subdevice;
-	unsigned column;              /* 1-based column of the entry in the list */
-	char text[PT_SEL_TEXT_MAX];   /* the entry as written, blanks trimmed */
+	unsigned column;	    /* 1-based column of the entry in the list */
+	char text[PT_SEL_TEXT_MAX]; /* the entry as written, blanks trimmed */
 };
 
 struct pt_spec {
@@ -67,7 +67,7 @@ struct pt_spec {
 
 struct pt_spec_error {
 	unsigned column; /* 1-based; 0 when no error */
-	char msg[200];   /* "expected ..., found ..." */
+	char msg[200];	 /* "expected ..., found ..." */
 };
 
 /*
@@ -75,8 +75,8 @@ struct pt_spec_error {
  * and returns 0. On a syntax error returns -EINVAL and fills ret_err with
  * the 1-based column and what was expected; ret is then empty.
  */
-int pt_spec_parse(const char *text, struct pt_spec *ret, struct pt_spec_error *ret_err)
-	_must_check_;
+int pt_spec_parse(const char *text, struct pt_spec *ret,
+		  struct pt_spec_error *ret_err) _must_check_;
 
 /* Does the selector's address part match this address? (true when the
  * selector has no address). */

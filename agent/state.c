@@ -207,6 +207,7 @@ int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, cha
 {
 	char dir[PATH_MAX], tmp[64];
 	struct stat st;
+	bool created = false;
 	int dfd, fd, r;
 	size_t off = 0;
 
@@ -217,7 +218,9 @@ int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, cha
 	r = pt_sysfs_hook_before(PT_IO_STATE, dir, NULL);
 	if (r < 0)
 		return fail(err, errsize, r, "cannot write %s: %s", PT_STATE_FILE, strerror(-r));
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		created = true;
+	else if (errno != EEXIST)
 		return fail(err, errsize, -errno, "cannot create %s: %s", PT_STATE_DIR,
 			    strerror(errno));
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -229,6 +232,13 @@ int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, cha
 				    "directory",
 				    PT_STATE_DIR);
 		return fail(err, errsize, r, "cannot open %s: %s", PT_STATE_DIR, strerror(-r));
+	}
+	/* 0755 whatever the umask, so that any user's pt-status can read it. */
+	if (created && fchmod(dfd, 0755) < 0) {
+		r = -errno;
+		close(dfd);
+		return fail(err, errsize, r, "cannot set the mode of %s: %s", PT_STATE_DIR,
+			    strerror(-r));
 	}
 	if (fstat(dfd, &st) < 0) {
 		r = -errno;

@@ -202,8 +202,7 @@ int pt_sysfs_write_guarded(const struct pt_sysfs *s, const char *path, const cha
 	return result;
 }
 
-int pt_sysfs_link_name(const struct pt_sysfs *s _unused_, const char *path, char *buf,
-		       size_t size)
+int pt_sysfs_link_name(const struct pt_sysfs *s _unused_, const char *path, char *buf, size_t size)
 {
 	char target[PATH_MAX];
 	const char *base;

@@ -35,8 +35,7 @@ int pt_sysfs_path(const struct pt_sysfs *s, char *buf, size_t size, const char *
  * Read a small attribute (rooted path) into buf, NUL-terminated, trailing
  * newline removed. Returns the length. -EFBIG if it does not fit.
  */
-int pt_sysfs_read(const struct pt_sysfs *s, const char *path, char *buf, size_t size)
-	_must_check_;
+int pt_sysfs_read(const struct pt_sysfs *s, const char *path, char *buf, size_t size) _must_check_;
 
 /* Write value to an attribute (rooted path) with one write(). */
 int pt_sysfs_write(const struct pt_sysfs *s, const char *path, const char *value) _must_check_;
@@ -53,8 +52,8 @@ int pt_sysfs_write_guarded(const struct pt_sysfs *s, const char *path, const cha
 
 /* The last path component of a symlink's target (rooted path), e.g. the
  * driver's name from .../driver. -ENOENT when there is no link. */
-int pt_sysfs_link_name(const struct pt_sysfs *s, const char *path, char *buf, size_t size)
-	_must_check_;
+int pt_sysfs_link_name(const struct pt_sysfs *s, const char *path, char *buf,
+		       size_t size) _must_check_;
 
 /* Does the (rooted) path exist? Symlinks are followed. */
 bool pt_sysfs_exists(const struct pt_sysfs *s, const char *path);

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_plan.c — the planner, pure: functions built in memory, no sysfs.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "plan.h"
+#include "spec.h"
+
+struct world {
+	struct pt_pci_func f[16];
+	struct pt_pci_func *all[16];
+	size_t n;
+	struct pt_spec spec;
+	struct pt_plan plan;
+};
+
+static struct pt_pci_func *fn(struct world *w, const char *addr, uint16_t v, uint16_t d,
+			      uint32_t class, int group, const char *driver)
+{
+	struct pt_pci_func *f = &w->f[w->n];
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(pt_addr_parse(addr, &f->addr), 0);
+	pt_addr_format(&f->addr, f->name);
+	f->loaded = PT_PCI_IDENTITY | PT_PCI_STATE;
+	f->vendor = v;
+	f->device = d;
+	f->subvendor = 0x1458;
+	f->subdevice = 0x3fbb;
+	f->class = class;
+	f->iommu_group = group;
+	pt_strlcpy(f->driver, driver ? driver : "", sizeof(f->driver));
+	w->all[w->n] = f;
+	w->n++;
+	return f;
+}
+
+/* The desktop of the fixture tests: GPU + audio in group 15, NIC in 16,
+ * root port in 1. */
+static void desktop(struct world *w)
+{
+	w->n = 0;
+	fn(w, "0000:00:01.0", 0x8086, 0x1901, 0x060400, 1, "pcieport");
+	fn(w, "0000:26:00.0", 0x10de, 0x1c03, 0x030000, 15, NULL);
+	fn(w, "0000:26:00.1", 0x10de, 0x10f1, 0x040300, 15, NULL);
+	fn(w, "0000:27:00.0", 0x8086, 0x10d3, 0x020000, 16, "e1000e");
+}
+
+static void plan(struct world *w, const char *list, enum pt_group_policy policy)
+{
+	struct pt_spec_error err;
+
+	assert_int_equal(pt_spec_parse(list, &w->spec, &err), 0);
+	pt_plan_init(&w->plan, policy);
+	assert_int_equal(pt_plan_select(&w->plan, &w->spec, w->all, w->n), 0);
+	/* Add every group that holds a function, as the agent does for the
+	 * groups of its targets. */
+	for (size_t i = 0; i < w->n; i++) {
+		struct pt_pci_func *members[16];
+		size_t k = 0;
+		int g = w->all[i]->iommu_group;
+
+		if (g < 0 || pt_plan_group(&w->plan, g))
+			continue;
+		for (size_t j = 0; j < w->n; j++)
+			if (w->all[j]->iommu_group == g)
+				members[k++] = w->all[j];
+		assert_int_equal(pt_plan_add_group(&w->plan, g, members, k), 0);
+	}
+	assert_int_equal(pt_plan_resolve(&w->plan, &w->spec), 0);
+}
+
+static struct pt_target *target(struct world *w, const char *addr)
+{
+	for (size_t i = 0; i < w->plan.n_targets; i++)
+		if (strcmp(w->plan.targets[i].fn->name, addr) == 0)
+			return &w->plan.targets[i];
+	return NULL;
+}
+
+static bool has_msg(const struct pt_diag *d, enum pt_severity sev, const char *needle)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->msgs[i].sev == sev && strstr(d->msgs[i].text, needle))
+			return true;
+	return false;
+}
+
+static void by_id_and_dedup(void **state)
+{
+	struct world w;
+
+	(void)state;
+	desktop(&w);
+	plan(&w, "10de:1c03,26:00.0", PT_GROUP_AUTO);
+	assert_non_null(target(&w, "0000:26:00.0"));
+	assert_string_equal(target(&w, "0000:26:00.0")->selected_by, "10de:1c03");
+	assert_true(target(&w, "0000:26:00.0")->take);
+	assert_string_equal(target(&w, "0000:26:00.0")->driver, "vfio-pci");
+	/* Audio follows by group; three records, sorted by address. */
+	assert_int_equal(w.plan.n_targets, 2);
+	assert_string_equal(w.plan.targets[1].selected_by, "group of 0000:26:00.0");
+	assert_int_equal(w.plan.diag.n, 0);
+	pt_plan_free(&w.plan);
+}
+
+static void pinned(void **state)
+{
+	struct world w;
+	struct pt_target *t;
+
+	(void)state;
+	desktop(&w);
+	plan(&w, "10de:1c03@26:00.0", PT_GROUP_AUTO);
+	assert_true(target(&w, "0000:26:00.0")->take);
+	pt_plan_free(&w.plan);
+
+	plan(&w, "10de:1c03@27:00.0", PT_GROUP_AUTO);
+	t = target(&w, "0000:27:00.0");
+	assert_non_null(t);
+	assert_false(t->take);
+	assert_int_equal(t->action, PT_ACT_SKIPPED);
+	assert_non_null(strstr(t->error, "8086:10d3"));
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR,
+			    "entry '10de:1c03@27:00.0': 0000:27:00.0 is 8086:10d3"));
+	assert_int_equal(pt_plan_count_taken(&w.plan), 0);
+	pt_plan_free(&w.plan);
+
+	/* Subsystem ids pin one vendor's card. */
+	plan(&w, "10de:1c03:1458:3fbb,10de:10f1:1043:8888", PT_GROUP_STRICT);
+	assert_true(target(&w, "0000:26:00.0") != NULL);
+	assert_null(target(&w, "0000:26:00.1"));
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR,
+			    "entry '10de:10f1:1043:8888': no PCI function has this id"));
+	pt_plan_free(&w.plan);
+}
+
+static void exclusions(void **state)
+{
+	struct world w;
+
+	(void)state;
+	desktop(&w);
+	fn(&w, "0000:28:00.0", 0x8086, 0x10d3, 0x020000, 17, "e1000e");
+	plan(&w, "8086:10d3,!28:00.0", PT_GROUP_AUTO);
+	assert_true(target(&w, "0000:27:00.0")->take);
+	assert_false(target(&w, "0000:28:00.0")->take);
+	assert_string_equal(target(&w, "0000:28:00.0")->error, "excluded by '!28:00.0'");
+	assert_int_equal(w.plan.diag.n_errors, 0);
+	pt_plan_free(&w.plan);
+
+	/* By id. */
+	plan(&w, "27:00.0,28:00.0,!8086:10d3", PT_GROUP_AUTO);
+	assert_int_equal(pt_plan_count_taken(&w.plan), 0);
+	pt_plan_free(&w.plan);
+
+	/* A pinned exclusion protects its address even when the id moved. */
+	plan(&w, "8086:10d3,!10de:1c03@28:00.0", PT_GROUP_AUTO);
+	assert_false(target(&w, "0000:28:00.0")->take);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_WARNING, "excluded all the same"));
+	pt_plan_free(&w.plan);
+}
+
+static void bridges(void **state)
+{
+	struct world w;
+
+	(void)state;
+	desktop(&w);
+	plan(&w, "00:01.0", PT_GROUP_AUTO);
+	assert_false(target(&w, "0000:00:01.0")->take);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR, "is a PCI bridge (class 060400)"));
+	pt_plan_free(&w.plan);
+
+	plan(&w, "8086:1901", PT_GROUP_AUTO);
+	assert_false(target(&w, "0000:00:01.0")->take);
+	assert_int_equal(w.plan.diag.n_errors, 0);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_WARNING, "entry '8086:1901' skips it"));
+	pt_plan_free(&w.plan);
+}
+
+static void unmatched_entries(void **state)
+{
+	struct world w;
+
+	(void)state;
+	desktop(&w);
+	plan(&w, "30:00.0,31:00.*,1234:5678,!32:00.0", PT_GROUP_AUTO);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR,
+			    "entry '30:00.0': no PCI function at 0000:30:00.0"));
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR,
+			    "entry '31:00.*': no PCI function in slot 0000:31:00"));
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR,
+			    "entry '1234:5678': no PCI function has this id"));
+	/* An exclusion that matches nothing is not an error. */
+	assert_int_equal(w.plan.diag.n_errors, 3);
+	pt_plan_free(&w.plan);
+}
+
+static void unreadable_functions(void **state)
+{
+	struct world w;
+	struct pt_pci_func *gpu;
+
+	(void)state;
+	desktop(&w);
+	gpu = &w.f[1];
+	gpu->id_err = -EBADMSG;
+	gpu->id_err_attr = "vendor";
+	plan(&w, "26:00.0", PT_GROUP_AUTO);
+	assert_false(target(&w, "0000:26:00.0")->take);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR, "cannot read vendor of 0000:26:00.0"));
+	pt_plan_free(&w.plan);
+
+	plan(&w, "10de:1c03", PT_GROUP_AUTO);
+	assert_null(target(&w, "0000:26:00.0"));
+	assert_true(has_msg(&w.plan.diag, PT_SEV_WARNING, "it was not considered"));
+	pt_plan_free(&w.plan);
+
+	gpu->id_err = 0;
+	gpu->state_err = -EIO;
+	gpu->state_err_attr = "driver_override";
+	plan(&w, "26:00.0", PT_GROUP_AUTO);
+	assert_false(target(&w, "0000:26:00.0")->take);
+	assert_true(
+		has_msg(&w.plan.diag, PT_SEV_ERROR, "cannot read driver_override of 0000:26:00.0"));
+	pt_plan_free(&w.plan);
+
+	gpu->state_err = 0;
+	gpu->iommu_group = -1;
+	plan(&w, "26:00.0", PT_GROUP_AUTO);
+	assert_false(target(&w, "0000:26:00.0")->take);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR, "has no IOMMU group"));
+	pt_plan_free(&w.plan);
+}
+
+static void group_policies(void **state)
+{
+	struct world w;
+	struct pt_group *g;
+
+	(void)state;
+	desktop(&w);
+	/* A USB controller in another slot in the GPU's group. */
+	fn(&w, "0000:29:00.0", 0x1912, 0x0014, 0x0c0330, 15, "xhci_hcd");
+
+	plan(&w, "26:00.0", PT_GROUP_AUTO);
+	g = pt_plan_group(&w.plan, 15);
+	assert_false(g->viable);
+	assert_int_equal(g->n_blockers, 1);
+	assert_string_equal(g->blockers[0].fn->name, "0000:29:00.0");
+	assert_string_equal(g->blockers[0].why, "host driver");
+	assert_int_equal(pt_plan_count_taken(&w.plan), 0); /* the audio sibling too */
+	assert_true(has_msg(&w.plan.diag, PT_SEV_ERROR,
+			    "IOMMU group 15 also holds 0000:29:00.0 "
+			    "(1912:0014, xhci_hcd): list it too"));
+	pt_plan_free(&w.plan);
+
+	plan(&w, "26:00.0", PT_GROUP_STRICT);
+	g = pt_plan_group(&w.plan, 15);
+	assert_int_equal(g->n_blockers, 2); /* the audio is not added under strict */
+	assert_int_equal(pt_plan_count_taken(&w.plan), 0);
+	pt_plan_free(&w.plan);
+
+	plan(&w, "26:00.0", PT_GROUP_WARN);
+	assert_true(target(&w, "0000:26:00.0")->take);
+	assert_null(target(&w, "0000:26:00.1"));
+	assert_false(pt_plan_group(&w.plan, 15)->viable);
+	assert_int_equal(w.plan.diag.n_errors, 0);
+	assert_true(has_msg(&w.plan.diag, PT_SEV_WARNING, "bound anyway (pt.group=warn)"));
+	pt_plan_free(&w.plan);
+
+	/* Listing the USB controller too makes the group whole. */
+	plan(&w, "26:00.0,29:00.0", PT_GROUP_AUTO);
+	assert_true(pt_plan_group(&w.plan, 15)->viable);
+	assert_int_equal(pt_plan_count_taken(&w.plan), 3);
+	pt_plan_free(&w.plan);
+}
+
+static void harmless_group_members(void **state)
+{
+	struct world w;
+
+	(void)state;
+	desktop(&w);
+	/* A bridge, a function on vfio-pci and one on pci-stub do not block. */
+	fn(&w, "0000:25:00.0", 0x8086, 0x1905, 0x060400, 15, "pcieport");
+	fn(&w, "0000:2b:00.0", 0x1b21, 0x1242, 0x0c0330, 15, "vfio-pci");
+	fn(&w, "0000:2c:00.0", 0x1b21, 0x1243, 0x0c0330, 15, "pci-stub");
+	plan(&w, "26:00.0", PT_GROUP_STRICT);
+	/* Under strict the unlisted audio still blocks. */
+	assert_int_equal(pt_plan_group(&w.plan, 15)->n_blockers, 1);
+	pt_plan_free(&w.plan);
+	plan(&w, "26:00.0", PT_GROUP_AUTO);
+	assert_true(pt_plan_group(&w.plan, 15)->viable);
+	assert_int_equal(pt_plan_count_taken(&w.plan), 2);
+	pt_plan_free(&w.plan);
+}
+
+static void excluded_sibling_spoils_group(void **state)
+{
+	struct world w;
+
+	(void)state;
+	desktop(&w);
+	plan(&w, "26:00.0,!26:00.1", PT_GROUP_AUTO);
+	assert_false(pt_plan_group(&w.plan, 15)->viable);
+	assert_string_equal(pt_plan_group(&w.plan, 15)->blockers[0].why, "excluded");
+	assert_int_equal(pt_plan_count_taken(&w.plan), 0);
+	pt_plan_free(&w.plan);
+}
+
+static void vfio_driver_names(void **state)
+{
+	(void)state;
+	assert_true(pt_driver_is_vfio("vfio-pci"));
+	assert_true(pt_driver_is_vfio("mlx5_vfio_pci"));
+	assert_true(pt_driver_is_vfio("hisi_acc_vfio_pci"));
+	assert_false(pt_driver_is_vfio("vfio"));
+	assert_false(pt_driver_is_vfio("nvidia"));
+	assert_false(pt_driver_is_vfio(""));
+	assert_true(pt_driver_is_inert(""));
+	assert_true(pt_driver_is_inert("pci-stub"));
+	assert_false(pt_driver_is_inert("snd_hda_intel"));
+	assert_string_equal(pt_action_name(PT_ACT_ALREADY), "already-bound");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(by_id_and_dedup),
+		cmocka_unit_test(pinned),
+		cmocka_unit_test(exclusions),
+		cmocka_unit_test(bridges),
+		cmocka_unit_test(unmatched_entries),
+		cmocka_unit_test(unreadable_functions),
+		cmocka_unit_test(group_policies),
+		cmocka_unit_test(harmless_group_members),
+		cmocka_unit_test(excluded_sibling_spoils_group),
+		cmocka_unit_test(vfio_driver_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

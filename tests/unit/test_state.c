@@ -1,0 +1,303 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_state.c — the state file: rendering (checked by jq against
+ * tests/state-schema.jq) and the atomic, symlink-refusing write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "state.h"
+
+/* Run jq with args on the text; returns jq's exit status. */
+static int jq(const char *text, const char *flag, const char *arg)
+{
+	char path[] = "/tmp/pt-state-test.XXXXXX", cmd[1024];
+	const char *schema = getenv("PT_TEST_JQ_SCHEMA");
+	int fd = mkstemp(path), r;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	if (streq(flag, "-f"))
+		snprintf(cmd, sizeof(cmd), "jq -e -f '%s' '%s' >/dev/null",
+			 schema ? schema : "tests/state-schema.jq", path);
+	else
+		snprintf(cmd, sizeof(cmd), "jq -e '%s' '%s' >/dev/null", arg, path);
+	r = system(cmd);
+	unlink(path);
+	return WEXITSTATUS(r);
+}
+
+struct sample {
+	struct pt_options opts;
+	struct pt_pci_func gpu, usb;
+	struct pt_plan plan;
+	struct pt_diag diag;
+	struct pt_module_report mods[2];
+	struct pt_report r;
+};
+
+static void sample(struct sample *s, const char *spec)
+{
+	struct pt_pci_func *members[2];
+	struct pt_target *t;
+
+	memset(s, 0, sizeof(*s));
+	pt_options_init(&s->opts);
+	s->gpu = (struct pt_pci_func){ .name = "0000:26:00.0",
+				       .vendor = 0x10de,
+				       .device = 0x1c03,
+				       .subvendor = 0x1458,
+				       .subdevice = 0x3fbb,
+				       .class = 0x030000,
+				       .iommu_group = 15,
+				       .boot_vga = true,
+				       .loaded = PT_PCI_IDENTITY | PT_PCI_STATE };
+	s->usb = (struct pt_pci_func){ .name = "0000:29:00.0",
+				       .vendor = 0x1912,
+				       .device = 0x0014,
+				       .class = 0x0c0330,
+				       .iommu_group = 15,
+				       .driver = "xhci_hcd",
+				       .loaded = PT_PCI_IDENTITY | PT_PCI_STATE };
+	assert_int_equal(pt_addr_parse(s->gpu.name, &s->gpu.addr), 0);
+	assert_int_equal(pt_addr_parse(s->usb.name, &s->usb.addr), 0);
+	pt_plan_init(&s->plan, PT_GROUP_WARN);
+	pt_diag_init(&s->diag);
+	members[0] = &s->gpu;
+	members[1] = &s->usb;
+	assert_int_equal(pt_plan_add_group(&s->plan, 15, members, 2), 0);
+	s->plan.groups[0].viable = false;
+	s->plan.groups[0].blockers[0] = (struct pt_blocker){ &s->usb, "host driver" };
+	s->plan.groups[0].n_blockers = 1;
+	/* One target, bound. */
+	s->plan.targets = calloc(1, sizeof(*s->plan.targets));
+	s->plan.n_targets = s->plan.cap_targets = 1;
+	t = &s->plan.targets[0];
+	t->fn = &s->gpu;
+	t->take = true;
+	t->action = PT_ACT_RECOVERED;
+	pt_strlcpy(t->selected_by, "10de:1c03@26:00.0", sizeof(t->selected_by));
+	pt_strlcpy(t->driver_before, "nouveau", sizeof(t->driver_before));
+	pt_strlcpy(t->driver_after, "vfio-pci", sizeof(t->driver_after));
+	pt_strlcpy(t->vfio_node, "/dev/vfio/15", sizeof(t->vfio_node));
+	pt_diag_warn(&s->diag, "IOMMU group 15 cannot be handed to a guest as it is");
+	s->mods[0] =
+		(struct pt_module_report){ .name = "vfio_iommu_type1", .result = PT_MOD_LOADED };
+	s->mods[1] = (struct pt_module_report){ .name = "vfio-pci", .result = PT_MOD_BUILTIN };
+	s->r = (struct pt_report){
+		.agent_version = "0.1.0",
+		.boot_id = "0f3c1a52-8e0b-4c2e-9a53-2f8e1c9b7d10",
+		.started_ms = 1830,
+		.finished_ms = 1834,
+		.source = PT_SOURCE_CMDLINE,
+		.spec = spec,
+		.opts = &s->opts,
+		.iommu = true,
+		.modules = s->mods,
+		.n_modules = 2,
+		.plan = &s->plan,
+		.diag = &s->diag,
+		.result = "ok",
+	};
+}
+
+static void drop(struct sample *s)
+{
+	pt_plan_free(&s->plan);
+	pt_diag_free(&s->diag);
+}
+
+static void renders_the_schema(void **state)
+{
+	struct sample s;
+	struct pt_buf b;
+
+	(void)state;
+	sample(&s, "10de:1c03@26:00.0");
+	pt_buf_init(&b);
+	pt_state_render(&s.r, &b);
+	assert_true(pt_buf_ok(&b));
+	assert_int_equal(jq(b.data, "-f", NULL), 0);
+	assert_int_equal(jq(b.data, "-e",
+			    ".devices[0] | .action == \"recovered\" and "
+			    ".boot_vga and .subvendor == \"1458\" and .iommu_group == 15"),
+			 0);
+	assert_int_equal(jq(b.data, "-e",
+			    ".groups[0].blockers[0] | .addr == \"0000:29:00.0\" "
+			    "and .driver == \"xhci_hcd\" and .reason == \"host driver\""),
+			 0);
+	assert_int_equal(jq(b.data, "-e",
+			    ".modules[1] == {\"name\": \"vfio-pci\", \"result\": "
+			    "\"builtin\", \"error\": null}"),
+			 0);
+	assert_int_equal(jq(b.data, "-e",
+			    ".options == {\"group\": \"auto\", \"onfail\": "
+			    "\"release\", \"fb\": \"auto\", \"dryrun\": false}"),
+			 0);
+	/* The schema check can fail: break a field and it must. */
+	assert_int_not_equal(jq(b.data, "-e", ".devices[0].addr == \"26:00.0\""), 0);
+	pt_buf_free(&b);
+	drop(&s);
+}
+
+static void hostile_spec_is_valid_json(void **state)
+{
+	struct sample s;
+	struct pt_buf b;
+
+	(void)state;
+	sample(&s, "\"\\\x01\xff\xc3\x28,26:00.0\x7f");
+	s.r.plan = NULL;
+	s.r.result = "failed";
+	pt_diag_error(&s.diag, "column 1: '\xfe' is not a hex digit");
+	pt_buf_init(&b);
+	pt_state_render(&s.r, &b);
+	assert_int_equal(jq(b.data, "-f", NULL), 0);
+	assert_int_equal(
+		jq(b.data, "-e", ".spec == \"\\\"\\\\\\u0001\\ufffd\\ufffd(,26:00.0\\u007f\""), 0);
+	pt_buf_free(&b);
+	drop(&s);
+}
+
+static char root[PATH_MAX];
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/pt-state.XXXXXX");
+	assert_non_null(mkdtemp(root));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	return 0;
+}
+
+static const char *path(const char *rel)
+{
+	static char bufs[4][PATH_MAX + 64];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+
+	snprintf(buf, sizeof(bufs[0]), "%s/%s", root, rel);
+	return buf;
+}
+
+static int write_state(const char *data, char *err, size_t size)
+{
+	struct pt_sysfs sys;
+
+	assert_int_equal(pt_sysfs_init(&sys, root), 0);
+	return pt_state_write(&sys, data, strlen(data), err, size);
+}
+
+static void writes_atomically_with_modes(void **state)
+{
+	char err[256], buf[64];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(mkdir(path("run"), 0755), 0);
+	umask(0077);
+	assert_int_equal(write_state("{\"a\": 1}\n", err, sizeof(err)), 0);
+	umask(0022);
+	assert_int_equal(stat(path("run/pt"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_int_equal(stat(path("run/pt/state.json"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(write_state("{\"a\": 2}\n", err, sizeof(err)), 0);
+	fd = open(path("run/pt/state.json"), O_RDONLY);
+	assert_int_equal(read(fd, buf, sizeof(buf)), 9);
+	close(fd);
+	assert_memory_equal(buf, "{\"a\": 2}\n", 9);
+	assert_int_equal(access(path("run/pt/.state.json.tmp"), F_OK), -1);
+}
+
+static void refuses_symlinks_and_foreign_dirs(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_int_equal(mkdir(path("run"), 0755), 0);
+	assert_int_equal(mkdir(path("elsewhere"), 0755), 0);
+	assert_int_equal(symlink(path("elsewhere"), path("run/pt")), 0);
+	{
+		int r = write_state("{}", err, sizeof(err));
+
+		/* O_DIRECTORY|O_NOFOLLOW on a symlink: ENOTDIR on Linux. */
+		assert_true(r == -ENOTDIR || r == -ELOOP);
+	}
+	assert_non_null(strstr(err, "/run/pt is a symlink"));
+	assert_int_equal(access(path("elsewhere/state.json"), F_OK), -1);
+
+	assert_int_equal(unlink(path("run/pt")), 0);
+	assert_int_equal(mkdir(path("run/pt"), 0777), 0);
+	assert_int_equal(chmod(path("run/pt"), 0777), 0);
+	assert_int_equal(write_state("{}", err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "writable by others"));
+
+	assert_int_equal(chmod(path("run/pt"), 0755), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(path("run/pt"), 65534, 65534), 0);
+		assert_int_equal(write_state("{}", err, sizeof(err)), -EPERM);
+		assert_non_null(strstr(err, "owned by uid 65534"));
+		assert_int_equal(chown(path("run/pt"), 0, 0), 0);
+	}
+
+	assert_int_equal(symlink(path("elsewhere/victim"), path("run/pt/state.json")), 0);
+	assert_int_equal(write_state("{}", err, sizeof(err)), -EEXIST);
+	assert_non_null(strstr(err, "refusing to replace /run/pt/state.json"));
+	assert_int_equal(access(path("elsewhere/victim"), F_OK), -1);
+
+	assert_int_equal(unlink(path("run/pt/state.json")), 0);
+	assert_int_equal(mkdir(path("run/pt/state.json"), 0755), 0);
+	assert_int_equal(write_state("{}", err, sizeof(err)), -EEXIST);
+}
+
+static void no_run_directory(void **state)
+{
+	char err[256];
+
+	(void)state;
+	/* /run missing entirely (a broken initramfs): a clear error. */
+	assert_int_equal(write_state("{}", err, sizeof(err)), -ENOENT);
+	assert_non_null(strstr(err, "cannot create /run/pt"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(renders_the_schema),
+		cmocka_unit_test(hostile_spec_is_valid_json),
+		cmocka_unit_test_setup_teardown(writes_atomically_with_modes, setup, teardown),
+		cmocka_unit_test_setup_teardown(refuses_symlinks_and_foreign_dirs, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_run_directory, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
