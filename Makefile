@@ -7,8 +7,11 @@
 #   make demo          boot a demo VM in which pt-agent binds an emulated GPU
 
 VERSION := 0.1.0
+SHELL := /bin/bash
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 BUILD ?= build
 
 CC ?= gcc
@@ -23,11 +26,18 @@ CFLAGS ?= -O2 -g
 CPPFLAGS ?= -D_FORTIFY_SOURCE=2
 
 KMOD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libkmod 2>/dev/null)
-KMOD_LIBS := $(shell $(PKG_CONFIG) --libs libkmod 2>/dev/null || echo -lkmod)
+KMOD_LIBS := $(shell $(PKG_CONFIG) --libs libkmod 2>/dev/null || echo -lkmod) \
+	$(shell $(PKG_CONFIG) --libs blkid 2>/dev/null || echo -lblkid)
+KMOD_CFLAGS += $(shell $(PKG_CONFIG) --cflags blkid 2>/dev/null)
+PCI_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpci 2>/dev/null)
+PCI_LIBS := $(shell $(PKG_CONFIG) --libs libpci 2>/dev/null || echo -lpci)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
-CORE := util spec cmdline config log sysfs pci plan bind modules json state agent chaininit
+CORE := util spec cmdline config log sysfs pci plan bind modules rootdev json jsonr state agent \
+	chaininit
+# pt-status: the core plus its own files; libpci only here.
+STATUS := $(if $(wildcard agent/status.c),status)
 CORE_SRC := $(CORE:%=agent/%.c)
 HDRS := $(wildcard agent/*.h)
 
@@ -35,15 +45,21 @@ OBJ := $(BUILD)/obj
 ASAN := $(BUILD)/asan
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
+# Keep objects: they are not throwaway intermediates.
+.SECONDARY:
+
 .PHONY: all static check check-unit check-fixture check-lint check-format format \
-	install clean demo e2e
-all: $(BUILD)/pt-agent
+	install clean demo e2e fuzz
+all: $(BUILD)/pt-agent $(if $(STATUS),$(BUILD)/pt-status)
 
 $(OBJ)/%.o: agent/%.c $(HDRS) | $(OBJ)
-	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(KMOD_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(KMOD_CFLAGS) $(PCI_CFLAGS) -c -o $@ $<
 
 $(BUILD)/pt-agent: $(CORE:%=$(OBJ)/%.o) $(OBJ)/pt-agent.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KMOD_LIBS)
+
+$(BUILD)/pt-status: $(CORE:%=$(OBJ)/%.o) $(STATUS:%=$(OBJ)/%.o) $(OBJ)/pt-status.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS)
 
 $(OBJ) $(ASAN) $(BUILD)/static:
 	mkdir -p $@
@@ -58,9 +74,10 @@ STATIC_FLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' $(WARN) \
 
 static: $(STATIC_DEPS)/sysroot/env.mk
 	@$(MAKE) --no-print-directory -f Makefile static-link
-	@size=$$(stat -c %s $(BUILD)/static/pt-agent); \
-	 echo "static pt-agent: $$size bytes stripped ($$((size / 1024)) KiB)"; \
-	 file $(BUILD)/static/pt-agent
+	@for p in pt-agent $(if $(STATUS),pt-status); do \
+	 size=$$(stat -c %s $(BUILD)/static/$$p); \
+	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
+	 file $(BUILD)/static/$$p; done
 
 $(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh
 	bash agent/static-deps.sh $(STATIC_DEPS)
@@ -68,7 +85,7 @@ $(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh
 .PHONY: static-link
 static-link:
 	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/static/pt-agent \
-		STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
+		$(if $(STATUS),$(BUILD)/static/pt-status) STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
 
 ifneq ($(STATIC_ENV),)
 include $(STATIC_ENV)
@@ -78,11 +95,16 @@ $(BUILD)/static/%.o: agent/%.c $(HDRS) $(STATIC_ENV) | $(BUILD)/static
 $(BUILD)/static/pt-agent: $(CORE:%=$(BUILD)/static/%.o) $(BUILD)/static/pt-agent.o
 	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
 	strip -o $@ $@.unstripped
+
+$(BUILD)/static/pt-status: $(CORE:%=$(BUILD)/static/%.o) $(STATUS:%=$(BUILD)/static/%.o) \
+		$(BUILD)/static/pt-status.o
+	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
+	strip -o $@ $@.unstripped
 endif
 
 # ---- tests ---------------------------------------------------------------------
 $(ASAN)/%.o: agent/%.c $(HDRS) | $(ASAN)
-	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) $(KMOD_CFLAGS) -c -o $@ $<
+	$(CC) $(BASE_CFLAGS) -O1 -g $(SAN_FLAGS) $(KMOD_CFLAGS) $(PCI_CFLAGS) -c -o $@ $<
 
 $(ASAN)/t-%.o: tests/unit/%.c $(HDRS) tests/unit/*.h | $(ASAN)
 	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -g $(SAN_FLAGS) -Iagent -c -o $@ $<
@@ -90,13 +112,14 @@ $(ASAN)/t-%.o: tests/unit/%.c $(HDRS) tests/unit/*.h | $(ASAN)
 $(ASAN)/f-%.o: tests/fixture/%.c $(HDRS) tests/fixture/*.h | $(ASAN)
 	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -g $(SAN_FLAGS) -Iagent -c -o $@ $<
 
-UNIT_TESTS := spec cmdline config plan state json
-$(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(KMOD_LIBS) $(CMOCKA_LIBS)
+UNIT_TESTS := spec cmdline config plan state json jsonr
+$(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o) $(STATUS:%=$(ASAN)/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS) $(CMOCKA_LIBS)
 
 FIXTURE_OBJS := $(ASAN)/f-fx.o
-$(ASAN)/fixture-%: $(ASAN)/f-test_%.o $(FIXTURE_OBJS) $(CORE:%=$(ASAN)/%.o)
-	$(CC) $(SAN_FLAGS) -o $@ $^ $(KMOD_LIBS) $(CMOCKA_LIBS)
+$(ASAN)/fixture-%: $(ASAN)/f-test_%.o $(FIXTURE_OBJS) $(CORE:%=$(ASAN)/%.o) \
+		$(STATUS:%=$(ASAN)/%.o)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS) $(CMOCKA_LIBS)
 
 FIXTURE_TESTS := agent modules
 
@@ -109,8 +132,13 @@ check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent
 	bash tests/fixture/cli.sh $(BUILD)/pt-agent
 
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) $(wildcard .ci/run)
+MANPAGES = $(wildcard man/*.8)
 check-lint:
 	shellcheck -x $(SHELL_SCRIPTS)
+	@for m in $(MANPAGES); do \
+		out=$$(groff -man -ww -z $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; \
+	done; echo "man pages: groff reports no warnings"
 
 check-format:
 	@clang-format --dry-run --Werror agent/*.c agent/*.h tests/unit/*.c tests/fixture/*.c \
@@ -122,9 +150,36 @@ format:
 check: all check-format check-lint check-unit check-fixture
 	@echo "make check: all tests passed"
 
+# ---- fuzzing (libFuzzer, clang) ---------------------------------------------------
+FUZZ_CC ?= clang
+FUZZ := spec cmdline config state
+FUZZ_SECONDS ?= 15
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' -g -O1 \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Iagent $(KMOD_CFLAGS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE_SRC) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(CORE_SRC) $(KMOD_LIBS)
+
+# Run each harness for FUZZ_SECONDS on its committed seeds; new inputs go to
+# $(BUILD)/fuzz/corpus-NAME, crashes to $(BUILD)/fuzz/crash-NAME-*.
+fuzz: $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
+	@set -e; for f in $(FUZZ); do \
+		mkdir -p $(BUILD)/fuzz/corpus-$$f; \
+		echo "== fuzz_$$f for $(FUZZ_SECONDS) s"; \
+		$(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+			-artifact_prefix=$(BUILD)/fuzz/crash-$$f- -print_final_stats=1 \
+			$(BUILD)/fuzz/corpus-$$f tests/fuzz/corpus/$$f 2>&1 | \
+			grep -E '^(stat::|#[0-9]+ *DONE|==|SUMMARY|artifact)' ; \
+		test "$${PIPESTATUS[0]}" = 0; \
+	done
+
 # ---- install -------------------------------------------------------------------
 install: all
 	install -D -m 0755 $(BUILD)/pt-agent $(DESTDIR)$(SBINDIR)/pt-agent
+	$(if $(STATUS),install -D -m 0755 $(BUILD)/pt-status $(DESTDIR)$(BINDIR)/pt-status)
+	for m in $(MANPAGES); do \
+		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); done
 
 clean:
-	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent
+	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent $(BUILD)/pt-status

@@ -4,19 +4,25 @@
  * See agent.h, and DESIGN.md "The boot sequence of pt-agent".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "bind.h"
 #include "cmdline.h"
 #include "config.h"
+#include "jsonr.h"
 #include "log.h"
 #include "modules.h"
 #include "pci.h"
 #include "plan.h"
+#include "rootdev.h"
 #include "spec.h"
 #include "state.h"
 #include "sysfs.h"
@@ -25,7 +31,12 @@
 #define MAX_MODULES 16
 #define WAIT_POLL_MS 10
 
+enum mode { MODE_BOOT, MODE_BIND, MODE_RELEASE };
+
 struct run {
+	enum mode mode;
+	int lock_fd;
+	struct pt_jdoc previous; /* runtime: the state file as it was */
 	struct pt_sysfs sys;
 	struct pt_options cl, blob, opts;
 	enum pt_source source;
@@ -47,11 +58,15 @@ struct run {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: pt-agent [OPTIONS]\n"
+		"Usage: pt-agent [OPTIONS]                  boot mode\n"
+		"       pt-agent [OPTIONS] bind LIST        hand LIST to vfio now\n"
+		"       pt-agent [OPTIONS] release LIST     give LIST back to the host\n"
 		"\n"
-		"Hand the PCI functions listed in pt.devices= (kernel command line) or in\n"
-		"/etc/pt.conf to vfio-pci, early in the initramfs, and record what happened\n"
-		"in /run/pt/state.json. In this boot mode pt-agent always exits 0.\n"
+		"Boot mode hands the PCI functions listed in pt.devices= (kernel command line)\n"
+		"or in /etc/pt.conf to vfio-pci, early in the initramfs, and records what\n"
+		"happened in /run/pt/state.json; it always exits 0. bind and release do the\n"
+		"same after boot, update the state file under a lock, and exit 0 on success,\n"
+		"1 on failure. LIST uses the pt.devices= grammar.\n"
 		"\n"
 		"Options:\n"
 		"  --sysroot DIR     read and write every path under DIR (a fixture tree)\n"
@@ -300,6 +315,42 @@ static int member_cmp(const void *a, const void *b)
 	return pt_addr_cmp(&(*x)->addr, &(*y)->addr);
 }
 
+/*
+ * The root-disk guard: the PCI functions under root= (and their IOMMU
+ * groups) are never taken. When root= cannot be resolved yet, the state
+ * file says so rather than guessing.
+ */
+static void guard_root(struct run *run)
+{
+	struct pt_rootdev rd;
+	char why[256], reason[160];
+	int r;
+
+	r = pt_rootdev_resolve(&run->sys, run->opts.root, &rd, why, sizeof(why));
+	if (r == -EINVAL) {
+		pt_log_debug("root-disk guard: %s", why);
+		return;
+	}
+	if (r < 0) {
+		pt_diag_warn(&run->diag, "root-disk guard: %s; it could not check the device list",
+			     why);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "holds the root file system (root=%s on %s)",
+		 run->opts.root, rd.device);
+	for (size_t i = 0; i < rd.n_pci; i++) {
+		struct pt_pci_func *f;
+		int group = -1;
+
+		if (pt_pci_get(&run->pci, &rd.pci[i], &f) == 0 &&
+		    pt_pci_load_state(&run->pci, f) == 0)
+			group = f->iommu_group;
+		pt_plan_protect(&run->plan, &rd.pci[i], group, reason);
+	}
+	pt_log_debug("root-disk guard: root=%s is %s on %zu PCI function(s)", run->opts.root,
+		     rd.device, rd.n_pci);
+}
+
 /* Load the targets' state and their IOMMU groups; then resolve the plan. */
 static int plan_groups(struct run *run)
 {
@@ -344,9 +395,52 @@ static int plan_groups(struct run *run)
 		if (r < 0)
 			return r;
 	}
+	guard_root(run);
 	/* A group can be added after a target of it was refused above; that
 	 * target then keeps its refusal. Now the policy. */
 	return pt_plan_resolve(&run->plan, &run->spec);
+}
+
+/*
+ * Release: the listed functions' state; under pt.group=auto also the other
+ * functions of their slots that are on vfio — the counterpart of binding
+ * them together.
+ */
+static int plan_release(struct run *run)
+{
+	struct pt_pci_func *add[64];
+	char by[64][PT_SELECTED_BY_MAX];
+	size_t n_add = 0;
+
+	for (size_t i = 0; i < run->plan.n_targets; i++)
+		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
+	if (run->opts.group != PT_GROUP_AUTO)
+		return 0;
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		const struct pt_target *t = &run->plan.targets[i];
+
+		if (!t->take)
+			continue;
+		for (unsigned fn = 0; fn < 8 && n_add < ELEMENTSOF(add); fn++) {
+			struct pt_addr a = t->fn->addr;
+			struct pt_pci_func *f;
+
+			a.func = (uint8_t)fn;
+			if (pt_pci_get(&run->pci, &a, &f) < 0 || pt_plan_find(&run->plan, f))
+				continue;
+			(void)pt_pci_load_identity(&run->pci, f);
+			(void)pt_pci_load_state(&run->pci, f);
+			if (f->id_err || f->state_err || !pt_driver_is_vfio(f->driver) ||
+			    pt_plan_excluded_by(&run->spec, f))
+				continue;
+			snprintf(by[n_add], sizeof(by[n_add]), "slot of %s", t->fn->name);
+			add[n_add++] = f;
+		}
+	}
+	for (size_t i = 0; i < n_add; i++)
+		if (!pt_plan_take(&run->plan, add[i], by[i]))
+			return -ENOMEM;
+	return 0;
 }
 
 /* Pick the vfio driver for every target: a variant where modules.alias has
@@ -454,8 +548,11 @@ static const char *compute_result(struct run *run, unsigned *ret_good)
 	for (size_t i = 0; run->planned && i < run->plan.n_targets; i++) {
 		enum pt_action a = run->plan.targets[i].action;
 
-		good += a == PT_ACT_BOUND || a == PT_ACT_ALREADY || a == PT_ACT_RECOVERED ||
-			a == PT_ACT_PLANNED;
+		if (run->mode == MODE_RELEASE)
+			good += a == PT_ACT_RELEASED || a == PT_ACT_PLANNED;
+		else
+			good += a == PT_ACT_BOUND || a == PT_ACT_ALREADY || a == PT_ACT_RECOVERED ||
+				a == PT_ACT_PLANNED;
 	}
 	*ret_good = good;
 	if (run->diag.n_errors == 0)
@@ -478,6 +575,12 @@ static void summary(struct run *run, const char *result)
 		    !strstr(from, t->driver_before))
 			off += (size_t)snprintf(from + off, sizeof(from) - off, "%s%s",
 						off ? ", " : " from ", t->driver_before);
+	}
+	if (run->mode == MODE_RELEASE && !run->opts.dryrun) {
+		pt_log(run->diag.n_errors ? PT_LOG_WARN : PT_LOG_INFO,
+		       "%u released, %u failed, %u skipped in %llu ms (%s)", n[PT_ACT_RELEASED],
+		       n[PT_ACT_FAILED], n[PT_ACT_SKIPPED], (unsigned long long)ms, result);
+		return;
 	}
 	if (run->opts.dryrun) {
 		pt_log_info("dry run: %u would be bound, %u skipped, %zu errors in %llu ms (%s)",
@@ -567,7 +670,12 @@ static void mark_planned(struct run *run)
 	}
 }
 
-static void run_boot(struct run *run)
+/*
+ * Inputs → spec → candidates → selection; then, for binding, the IOMMU
+ * group policy, and for a release, the slot's siblings on vfio. Returns
+ * false when there is nothing to carry out.
+ */
+static bool plan_list(struct run *run)
 {
 	struct pt_spec_error serr;
 	struct pt_pci_func **funcs = NULL;
@@ -575,26 +683,18 @@ static void run_boot(struct run *run)
 	uint64_t deadline;
 	int r, missing;
 
-	if (run->opts.off) {
-		pt_log_info("pt.off is set: nothing done");
-		return;
-	}
-	if (!run->opts.devices) {
-		pt_log_info("no pt.devices= on the command line and no devices in %s: nothing "
-			    "to do",
-			    run->cl.config ? run->cl.config : PT_CONFIG_DEFAULT);
-		return;
-	}
 	if (pt_spec_parse(run->opts.devices, &run->spec, &serr) < 0) {
-		pt_diag_error(&run->diag, "%s: column %u: %s; nothing will be bound",
-			      run->source == PT_SOURCE_CONFIG ? "devices in the config file"
-							      : "pt.devices",
-			      serr.column, serr.msg);
-		return;
+		pt_diag_error(&run->diag, "%s: column %u: %s; nothing will be %s",
+			      run->mode != MODE_BOOT		? "the device list"
+			      : run->source == PT_SOURCE_CONFIG ? "devices in the config file"
+								: "pt.devices",
+			      serr.column, serr.msg,
+			      run->mode == MODE_RELEASE ? "released" : "bound");
+		return false;
 	}
 	if (run->spec.n == 0) {
 		pt_diag_warn(&run->diag, "the device list is empty: nothing to do");
-		return;
+		return false;
 	}
 
 	r = pt_pci_iommu_group_count(&run->sys);
@@ -614,7 +714,7 @@ static void run_boot(struct run *run)
 	}
 	if (missing < 0) {
 		free(funcs);
-		return;
+		return false;
 	}
 	if (missing > 0 && run->opts.wait_ms)
 		pt_diag_warn(&run->diag, "waited %u ms (pt.wait) for listed devices to appear",
@@ -623,21 +723,23 @@ static void run_boot(struct run *run)
 	r = pt_plan_select(&run->plan, &run->spec, funcs, n_funcs);
 	free(funcs);
 	run->planned = true;
+	if (r >= 0 && run->mode == MODE_RELEASE)
+		r = plan_release(run);
 	/* Without an IOMMU there are no groups to check: every target would
 	 * only repeat the one error below. */
-	if (r >= 0 && run->report.iommu)
+	else if (r >= 0 && run->report.iommu)
 		r = plan_groups(run);
 	else
 		for (size_t i = 0; i < run->plan.n_targets; i++)
 			(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
 	merge_diag(&run->diag, &run->plan.diag);
 	if (r < 0) {
-		pt_diag_error(&run->diag, "planning failed: %s; nothing was bound", strerror(-r));
+		pt_diag_error(&run->diag, "planning failed: %s; nothing was changed", strerror(-r));
 		for (size_t i = 0; i < run->plan.n_targets; i++)
 			run->plan.targets[i].take = false;
 	}
 
-	if (!run->report.iommu) {
+	if (!run->report.iommu && run->mode != MODE_RELEASE) {
 		pt_diag_error(&run->diag,
 			      "no IOMMU groups in /sys/kernel/iommu_groups: the IOMMU is off. "
 			      "Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, "
@@ -657,19 +759,16 @@ static void run_boot(struct run *run)
 
 	if (pt_plan_count_taken(&run->plan) == 0) {
 		mark_planned(run);
-		return;
+		return false;
 	}
 	if (pt_modules_new(&run->sys, &run->mods) < 0)
 		run->mods = NULL;
-	choose_drivers(run);
-	if (run->mods)
-		check_vfio_available(run);
+	return true;
+}
 
-	if (run->opts.dryrun) {
-		mark_planned(run);
-		return;
-	}
-	struct pt_bind b = {
+static struct pt_bind bind_ctx(struct run *run)
+{
+	return (struct pt_bind){
 		.sys = &run->sys,
 		.pci = &run->pci,
 		.onfail = run->opts.onfail,
@@ -677,11 +776,113 @@ static void run_boot(struct run *run)
 		.timeout_ms = run->opts.timeout_ms,
 		.diag = &run->diag,
 	};
+}
+
+static void run_bind(struct run *run)
+{
+	struct pt_bind b;
+
+	if (run->mode == MODE_BOOT && run->opts.off) {
+		pt_log_info("pt.off is set: nothing done");
+		return;
+	}
+	if (!run->opts.devices) {
+		pt_log_info("no pt.devices= on the command line and no devices in %s: nothing "
+			    "to do",
+			    run->cl.config ? run->cl.config : PT_CONFIG_DEFAULT);
+		return;
+	}
+	if (!plan_list(run))
+		return;
+	choose_drivers(run);
+	if (run->mods)
+		check_vfio_available(run);
+	if (run->opts.dryrun) {
+		mark_planned(run);
+		return;
+	}
+	b = bind_ctx(run);
 	pt_bind_protect(&b, &run->plan);
 	if (run->mods)
 		load_modules(run);
 	flush_diag(run);
 	pt_bind_claim(&b, &run->plan);
+}
+
+/* Load the host's driver for a device being given back, as udev would. */
+static void load_host(void *userdata, const struct pt_pci_func *f)
+{
+	struct run *run = userdata;
+	struct pt_module_report rep, *slot;
+	char alias[128];
+
+	if (!run->mods)
+		return;
+	pt_pci_modalias(f, "pci:", alias, sizeof(alias));
+	(void)pt_modules_load_host(run->mods, alias, &rep);
+	if (!rep.name[0] || module_listed(run, rep.name))
+		return;
+	slot = add_module(run);
+	if (slot)
+		*slot = rep;
+}
+
+static void run_release(struct run *run)
+{
+	struct pt_bind b;
+
+	if (!plan_list(run))
+		return;
+	if (run->opts.dryrun) {
+		mark_planned(run);
+		return;
+	}
+	b = bind_ctx(run);
+	pt_bind_give_back(&b, &run->plan, load_host, run);
+}
+
+/* Runtime runs take this lock, so two cannot interleave. */
+static int take_lock(struct run *run, char *err, size_t errsize)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	int fd;
+
+	if (pt_sysfs_path(&run->sys, dir, sizeof(dir), PT_STATE_DIR) < 0 ||
+	    pt_sysfs_path(&run->sys, path, sizeof(path), PT_STATE_DIR "/lock") < 0) {
+		snprintf(err, errsize, "path too long");
+		return -ENAMETOOLONG;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errsize, "cannot create %s: %s", PT_STATE_DIR, strerror(errno));
+		return -errno;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		snprintf(err, errsize, "cannot open %s/lock: %s", PT_STATE_DIR, strerror(errno));
+		return -errno;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		snprintf(err, errsize, "cannot lock %s/lock: %s", PT_STATE_DIR, strerror(errno));
+		close(fd);
+		return -errno;
+	}
+	run->lock_fd = fd;
+	return 0;
+}
+
+static void usage_error(const char *fmt, ...) _printf_(1, 2);
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "pt-agent: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(stderr);
 }
 
 int pt_agent_main(int argc, char **argv)
@@ -695,11 +896,12 @@ int pt_agent_main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	const char *sysroot = NULL, *cmdline = NULL;
-	bool also_stderr = false;
-	char kmsg[PATH_MAX];
+	const char *sysroot = NULL, *cmdline = NULL, *list = NULL;
+	enum mode mode = MODE_BOOT;
+	bool also_stderr = false, dry_run = false;
+	char kmsg[PATH_MAX], err[256];
 	struct run *run;
-	int c;
+	int c, ret = 0;
 
 	optind = 0; /* callable more than once (the tests do) */
 	opterr = 1;
@@ -712,7 +914,7 @@ int pt_agent_main(int argc, char **argv)
 			cmdline = optarg;
 			break;
 		case 'n':
-			also_stderr = true;
+			dry_run = true;
 			break;
 		case 'e':
 			also_stderr = true;
@@ -729,20 +931,31 @@ int pt_agent_main(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "pt-agent: unexpected argument '%s'\n", argv[optind]);
-		usage(stderr);
-		return PT_EXIT_USAGE;
+		if (streq(argv[optind], "bind"))
+			mode = MODE_BIND;
+		else if (streq(argv[optind], "release"))
+			mode = MODE_RELEASE;
+		else {
+			usage_error("unknown command '%s'", argv[optind]);
+			return PT_EXIT_USAGE;
+		}
+		if (argc - optind != 2) {
+			usage_error("%s takes one device list, e.g. 10de:1c03@26:00.0,26:00.1",
+				    argv[optind]);
+			return PT_EXIT_USAGE;
+		}
+		list = argv[optind + 1];
 	}
 
 	run = calloc(1, sizeof(*run));
 	if (!run) {
 		fprintf(stderr, "pt-agent: out of memory\n");
-		return 0;
+		return mode == MODE_BOOT ? 0 : 1;
 	}
+	run->mode = mode;
+	run->lock_fd = -1;
 	run->started_ms = pt_now_ms();
-	for (int i = 1; i < argc; i++)
-		if (streq(argv[i], "--dry-run"))
-			run->cli_dry_run = true;
+	run->cli_dry_run = dry_run && mode == MODE_BOOT;
 	if (pt_sysfs_init(&run->sys, sysroot) < 0) {
 		fprintf(stderr, "pt-agent: --sysroot %s: not an absolute path that fits\n",
 			sysroot);
@@ -756,22 +969,60 @@ int pt_agent_main(int argc, char **argv)
 	pt_pci_init(&run->pci, &run->sys);
 	pt_plan_init(&run->plan, PT_GROUP_AUTO);
 
-	/* A dry run from a terminal does not belong in the kernel log. */
+	/* A dry run from a terminal does not belong in the kernel log; a
+	 * runtime bind or release does, and its user wants to see it too. */
 	if (run->cli_dry_run || pt_sysfs_path(&run->sys, kmsg, sizeof(kmsg), "/dev/kmsg") < 0)
 		pt_log_open(NULL, "pt-agent", PT_LOG_INFO, true);
 	else
-		pt_log_open(kmsg, "pt-agent", PT_LOG_INFO, also_stderr || isatty(STDERR_FILENO));
+		pt_log_open(kmsg, "pt-agent", PT_LOG_INFO,
+			    also_stderr || mode != MODE_BOOT || isatty(STDERR_FILENO));
+
+	if (mode != MODE_BOOT && take_lock(run, err, sizeof(err)) < 0) {
+		pt_log_err("%s; nothing done", err);
+		ret = 1;
+		goto out;
+	}
 
 	read_inputs(run, cmdline);
-	if (run->cli_dry_run)
+	if (dry_run)
 		run->opts.dryrun = true;
+	if (mode != MODE_BOOT) {
+		/* The list comes from the argument; the policies (group,
+		 * onfail, timeout) from the command line and config file. */
+		free(run->opts.devices);
+		run->opts.devices = strdup(list);
+		run->opts.off = false;
+		run->opts.wait_ms = 0;
+		run->source = PT_SOURCE_NONE;
+		if (!run->opts.devices) {
+			ret = 1;
+			goto out;
+		}
+	}
 	run->plan.policy = run->opts.group;
 	read_boot_id(run);
+	if (mode != MODE_BOOT && !run->opts.dryrun) {
+		int r = pt_state_read(&run->sys, run->report.boot_id, &run->previous, err,
+				      sizeof(err));
+
+		if (r < 0 && r != -ENOENT)
+			pt_diag_warn(&run->diag, "%s; writing a new one", err);
+		run->report.previous = run->previous.root;
+	}
 	flush_diag(run);
 
-	run_boot(run);
+	if (mode == MODE_RELEASE)
+		run_release(run);
+	else
+		run_bind(run);
 	finish(run);
-
+	if (mode != MODE_BOOT && !streq(run->report.result, "ok") &&
+	    !streq(run->report.result, "nothing-to-do"))
+		ret = 1;
+out:
+	if (run->lock_fd >= 0)
+		close(run->lock_fd);
+	pt_jsonr_free(&run->previous);
 	pt_modules_free(run->mods);
 	pt_plan_free(&run->plan);
 	pt_pci_free(&run->pci);
@@ -781,5 +1032,5 @@ int pt_agent_main(int argc, char **argv)
 	pt_diag_free(&run->diag);
 	free(run);
 	pt_log_close();
-	return 0;
+	return ret;
 }

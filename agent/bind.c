@@ -338,3 +338,56 @@ int pt_bind_claim(const struct pt_bind *b, struct pt_plan *plan)
 	}
 	return 0;
 }
+
+int pt_bind_give_back(const struct pt_bind *b, struct pt_plan *plan, pt_load_host_fn load_host,
+		      void *userdata)
+{
+	for (size_t i = 0; i < plan->n_targets; i++) {
+		struct pt_target *t = &plan->targets[i];
+		struct pt_pci_func *f = t->fn;
+		char err[PT_TARGET_ERROR_MAX];
+		int r;
+
+		if (!t->take)
+			continue;
+		pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
+		if (!pt_driver_is_vfio(f->driver)) {
+			t->action = PT_ACT_SKIPPED;
+			snprintf(t->error, sizeof(t->error),
+				 "not on a vfio driver (%s): nothing to give back",
+				 f->driver[0] ? f->driver : "no driver");
+			pt_diag_warn(b->diag, "%s: %s", f->name, t->error);
+			pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+			continue;
+		}
+		err[0] = '\0';
+		r = unbind(b, f, err, sizeof(err));
+		if (r >= 0 && f->override[0]) {
+			r = set_override(b, f, "");
+			if (r < 0)
+				snprintf(err, sizeof(err), "cannot clear driver_override: %s",
+					 strerror(-r));
+		}
+		if (r < 0) {
+			t->action = PT_ACT_FAILED;
+			pt_strlcpy(t->error, err, sizeof(t->error));
+			pt_diag_error(b->diag, "%s: %s", f->name, t->error);
+			(void)pt_pci_reload_driver(b->pci, f);
+			pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+			continue;
+		}
+		if (load_host)
+			load_host(userdata, f);
+		(void)probe(b, f);
+		(void)pt_pci_reload_driver(b->pci, f);
+		pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+		t->action = PT_ACT_RELEASED;
+		if (!f->driver[0])
+			pt_diag_warn(
+				b->diag,
+				"%s: no host driver took it back (is its module blacklisted, or "
+				"not installed?)",
+				f->name);
+	}
+	return 0;
+}

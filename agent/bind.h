@@ -47,6 +47,17 @@ int pt_bind_claim(const struct pt_bind *b, struct pt_plan *plan);
  */
 int pt_bind_release(const struct pt_bind *b, struct pt_target *t, char *ret_err, size_t errsize);
 
+/*
+ * Runtime release: give every taken target that is on a vfio driver back
+ * to the host — unbind it, clear driver_override, let load_host load the
+ * host driver's module for its modalias (as udev would), and reprobe.
+ * A target not on vfio is skipped with a note. Outcomes go into each
+ * target (action released, driver_before/after) and diag.
+ */
+typedef void (*pt_load_host_fn)(void *userdata, const struct pt_pci_func *fn);
+int pt_bind_give_back(const struct pt_bind *b, struct pt_plan *plan, pt_load_host_fn load_host,
+		      void *userdata);
+
 /* Does the driver's directory exist under /sys/bus/pci/drivers? */
 bool pt_bind_driver_present(const struct pt_sysfs *sys, const char *driver);
 

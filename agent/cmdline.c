@@ -5,11 +5,11 @@
 
 #include "cmdline.h"
 
-/* The kernel's isspace() for the command line: ASCII blanks and controls
- * \t \n \v \f \r. */
+/* The kernel's isspace() (lib/ctype.c): ASCII blanks, \t \n \v \f \r, and
+ * 0xA0, the Latin-1 no-break space. */
 static bool kspace(char c)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return c == ' ' || (c >= '\t' && c <= '\r') || (unsigned char)c == 0xa0;
 }
 
 /*

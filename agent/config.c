@@ -104,6 +104,8 @@ static bool parse_bool(const char *v, bool *ret)
 	return false;
 }
 
+/* Decimal milliseconds; a huge number saturates (and is clamped by the
+ * caller) rather than being refused: asking for more must not get less. */
 static bool parse_ms(const char *v, unsigned *ret)
 {
 	unsigned long long n = 0;
@@ -113,11 +115,10 @@ static bool parse_ms(const char *v, unsigned *ret)
 	for (const char *p = v; *p; p++) {
 		if (*p < '0' || *p > '9')
 			return false;
-		n = n * 10 + (unsigned)(*p - '0');
-		if (n > 100000000ull)
-			return false;
+		if (n < 100000000ull)
+			n = n * 10 + (unsigned)(*p - '0');
 	}
-	*ret = (unsigned)n;
+	*ret = n > 100000000ull ? 100000000u : (unsigned)n;
 	return true;
 }
 
@@ -186,7 +187,8 @@ int pt_options_set(struct pt_options *o, const char *key, const char *value,
 		return 0;
 	}
 	if (!value && k->kind != K_BOOL) {
-		pt_diag_warn(diag, "%s has no value; write %s=...; ignored", where, key);
+		pt_diag_warn(diag, "%s has no value; write %s%s=...; ignored", where,
+			     org->cmdline ? "pt." : "", key);
 		return 0;
 	}
 
@@ -248,8 +250,8 @@ int pt_options_set(struct pt_options *o, const char *key, const char *value,
 			return 0;
 		}
 		if (ms < lo || ms > hi) {
-			pt_diag_warn(diag, "%s=%u is outside %u-%u ms; using %u", where, ms, lo, hi,
-				     ms < lo ? lo : hi);
+			pt_diag_warn(diag, "%s=%s is outside %u-%u ms; using %u", where, value, lo,
+				     hi, ms < lo ? lo : hi);
 			ms = ms < lo ? lo : hi;
 		}
 		if (k->key == PT_KEY_WAIT)
@@ -360,6 +362,9 @@ int pt_config_parse(const char *text, size_t len, const char *path, struct pt_op
 	/* Collect this file's messages apart, so a rejected file's warnings
 	 * can be kept while its settings are dropped. */
 	pt_diag_init(&local);
+	/* A byte-order mark, as some Windows editors write: not text to parse. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		p = 3;
 	while (p < len) {
 		const char *nl = memchr(text + p, '\n', len - p);
 		size_t ll = (nl ? (size_t)(nl - text) : len) - p;

@@ -36,9 +36,14 @@ static void before_value(struct pt_json *j)
 static void open_(struct pt_json *j, char c)
 {
 	before_value(j);
+	/* Deeper than the writer tracks: fail the buffer rather than emit
+	 * a document with its commas lost. */
+	if (j->depth + 1 >= PT_JSON_MAX_DEPTH) {
+		j->out->oom = true;
+		return;
+	}
 	pt_buf_putc(j->out, c);
-	if (j->depth + 1 < PT_JSON_MAX_DEPTH)
-		j->depth++;
+	j->depth++;
 	j->first[j->depth] = true;
 }
 
@@ -46,6 +51,8 @@ static void close_(struct pt_json *j, char c)
 {
 	bool empty = j->first[j->depth];
 
+	if (j->out->oom)
+		return;
 	if (j->depth > 0)
 		j->depth--;
 	if (!empty)

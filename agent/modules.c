@@ -339,3 +339,41 @@ int pt_modules_variant(struct pt_modules *m, const char *vfio_modalias, char *re
 	kmod_module_unref_list(list);
 	return found;
 }
+
+int pt_modules_load_host(struct pt_modules *m, const char *modalias, struct pt_module_report *rep)
+{
+	struct kmod_list *list = NULL, *filtered = NULL, *l;
+	int r, present = 0;
+
+	*rep = (struct pt_module_report){ .result = PT_MOD_SKIPPED };
+	r = kmod_module_new_from_lookup(m->ctx, modalias, &list);
+	if (r < 0)
+		return r;
+	r = kmod_module_apply_filter(m->ctx, KMOD_FILTER_BLACKLIST, list, &filtered);
+	kmod_module_unref_list(list);
+	if (r < 0)
+		return r;
+	kmod_list_foreach(l, filtered)
+	{
+		struct kmod_module *mod = kmod_module_get_module(l);
+		const char *name = kmod_module_get_name(mod);
+		struct pt_module_report one;
+
+		if (strstr(name, "vfio") || streq(name, "pci_stub")) {
+			kmod_module_unref(mod);
+			continue;
+		}
+		if (!rep->name[0])
+			pt_strlcpy(rep->name, name, sizeof(rep->name));
+		if (pt_modules_load(m, name, &one) == 0 && one.result != PT_MOD_SKIPPED) {
+			present++;
+			rep->result = one.result;
+		} else if (one.error[0]) {
+			rep->result = PT_MOD_FAILED;
+			pt_strlcpy(rep->error, one.error, sizeof(rep->error));
+		}
+		kmod_module_unref(mod);
+	}
+	kmod_module_unref_list(filtered);
+	return present;
+}

@@ -65,6 +65,14 @@ int pt_modules_load(struct pt_modules *m, const char *name, struct pt_module_rep
 int pt_modules_variant(struct pt_modules *m, const char *vfio_modalias, char *ret_module,
 		       size_t size);
 
+/*
+ * Load the host drivers for a device, from its "pci:..." modalias, as udev
+ * would: modprobe.d blacklists apply, vfio modules are left out. Returns
+ * the number of modules that are now present (loaded, already or built
+ * in), or -errno; names of failures go to rep->error.
+ */
+int pt_modules_load_host(struct pt_modules *m, const char *modalias, struct pt_module_report *rep);
+
 /* The PCI driver name a vfio module registers: "vfio_pci" → "vfio-pci";
  * variant drivers are named after their modules. */
 void pt_modules_driver_name(const char *module, char *buf, size_t size);

@@ -392,9 +392,39 @@ static void describe_blockers(const struct pt_group *g, char *buf, size_t size)
 	}
 }
 
+void pt_plan_protect(struct pt_plan *plan, const struct pt_addr *addr, int group,
+		     const char *reason)
+{
+	struct pt_protected *p;
+
+	if (plan->n_protect == PT_PLAN_MAX_PROTECTED)
+		return;
+	p = &plan->protect[plan->n_protect++];
+	p->addr = *addr;
+	p->group = group;
+	pt_strlcpy(p->reason, reason, sizeof(p->reason));
+}
+
+/* The protection that covers f: its own address, or its IOMMU group. */
+static const struct pt_protected *protected_by(const struct pt_plan *plan,
+					       const struct pt_pci_func *f, bool *ret_same)
+{
+	for (size_t i = 0; i < plan->n_protect; i++) {
+		const struct pt_protected *p = &plan->protect[i];
+
+		*ret_same = pt_addr_cmp(&p->addr, &f->addr) == 0;
+		if (*ret_same || (p->group >= 0 && (f->loaded & PT_PCI_STATE) && !f->state_err &&
+				  f->iommu_group == p->group))
+			return p;
+	}
+	return NULL;
+}
+
 int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 {
-	char blockers[400];
+	char blockers[400], a[PT_ADDR_STRLEN];
+	const struct pt_protected *prot;
+	bool same;
 	int r;
 
 	for (size_t i = 0; i < plan->n_targets; i++) {
@@ -403,7 +433,19 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 
 		if (!t->take)
 			continue;
-		if (f->state_err) {
+		prot = protected_by(plan, f, &same);
+		if (prot) {
+			pt_addr_format(&prot->addr, a);
+			if (same)
+				refuse(t, "%s %s: pt never binds it, nor its IOMMU group", f->name,
+				       prot->reason);
+			else
+				refuse(t,
+				       "%s shares IOMMU group %d with %s, which %s: pt never binds "
+				       "that group",
+				       f->name, prot->group, a, prot->reason);
+			pt_diag_error(&plan->diag, "%s", t->error);
+		} else if (f->state_err) {
 			refuse(t, "cannot read %s of %s: %s; not bound", f->state_err_attr, f->name,
 			       strerror(-f->state_err));
 			pt_diag_error(&plan->diag, "%s", t->error);
@@ -471,6 +513,22 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 		}
 	}
 	return plan->diag.oom ? -ENOMEM : 0;
+}
+
+struct pt_target *pt_plan_take(struct pt_plan *plan, struct pt_pci_func *fn,
+			       const char *selected_by)
+{
+	struct pt_target *t = pt_plan_find(plan, fn);
+
+	if (t)
+		return t;
+	return add_target(plan, fn, selected_by, true);
+}
+
+const struct pt_selector *pt_plan_excluded_by(const struct pt_spec *spec,
+					      const struct pt_pci_func *f)
+{
+	return excluded_by(spec, f);
 }
 
 size_t pt_plan_count_taken(const struct pt_plan *plan)

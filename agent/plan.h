@@ -74,8 +74,19 @@ struct pt_group {
 	size_t n_blockers;
 };
 
+/* A function no list may take: it holds the root file system. */
+struct pt_protected {
+	struct pt_addr addr;
+	int group; /* its IOMMU group, or -1 */
+	char reason[160];
+};
+
+#define PT_PLAN_MAX_PROTECTED 16
+
 struct pt_plan {
 	enum pt_group_policy policy;
+	struct pt_protected protect[PT_PLAN_MAX_PROTECTED];
+	size_t n_protect;
 	struct pt_target *targets; /* sorted by address */
 	size_t n_targets, cap_targets;
 	struct pt_group *groups; /* sorted by number */
@@ -99,8 +110,22 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 int pt_plan_add_group(struct pt_plan *plan, int group, struct pt_pci_func *const *members,
 		      size_t n) _must_check_;
 
+/* Before step 2: never take addr, nor anything in its IOMMU group (group
+ * -1: none known); reason says why ("holds the root file system ..."). */
+void pt_plan_protect(struct pt_plan *plan, const struct pt_addr *addr, int group,
+		     const char *reason);
+
 /* Step 2: checks on each target's state, the group policy, viability. */
 int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec) _must_check_;
+
+/* Add fn as a target to take (runtime release of a slot's siblings).
+ * Returns the record (valid until the next add) or NULL on ENOMEM. */
+struct pt_target *pt_plan_take(struct pt_plan *plan, struct pt_pci_func *fn,
+			       const char *selected_by);
+
+/* The exclusion in spec that covers f, or NULL. */
+const struct pt_selector *pt_plan_excluded_by(const struct pt_spec *spec,
+					      const struct pt_pci_func *f);
 
 /* Targets still to be bound. */
 size_t pt_plan_count_taken(const struct pt_plan *plan);

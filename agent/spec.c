@@ -200,10 +200,17 @@ static int parse_id(const struct cursor *c, size_t p, size_t end, struct pt_sele
 	return 0;
 }
 
+/* Characters a selector is made of; anything else is reported where it is. */
+static bool is_selector_char(char c)
+{
+	return is_alnum(c) || c == ':' || c == '.' || c == '*' || c == '@';
+}
+
 static int parse_entry(const struct cursor *c, size_t start, size_t *ret_end,
 		       struct pt_selector *sel)
 {
-	size_t p = start, end, at = 0;
+	size_t p = start, end, lim, at = 0;
+	bool has_at = false;
 	char buf[32];
 	int r;
 
@@ -219,18 +226,27 @@ static int parse_entry(const struct cursor *c, size_t start, size_t *ret_end,
 			    sel->flags & PT_SEL_EXCLUDE ? "after '!'" : "here",
 			    describe(c, p, buf));
 
-	for (end = p; !ends_token(c->s[end]); end++) {
-		if (c->s[end] != '@')
-			continue;
-		if (at)
-			return fail(c, end, "only one '@' may be given per entry");
-		at = end;
-	}
+	for (end = p; !ends_token(c->s[end]); end++)
+		;
 	if (end - start >= PT_SEL_TEXT_MAX)
 		return fail(c, start, "entry '%.*s' is too long to be a device (%zu characters)",
 			    (int)(end - start > 48 ? 48 : end - start), c->s + start, end - start);
+	/* Decide the entry's shape from what precedes a stray character, so
+	 * that the stray one is what gets reported, at its own column. */
+	for (lim = p; lim < end && is_selector_char(c->s[lim]); lim++)
+		;
+	if (lim == p)
+		lim = end;
+	for (size_t i = p; i < lim; i++) {
+		if (c->s[i] != '@')
+			continue;
+		if (has_at)
+			return fail(c, i, "only one '@' may be given per entry");
+		has_at = true;
+		at = i;
+	}
 
-	if (at) {
+	if (has_at) {
 		if (at == p)
 			return fail(c, p, "expected vendor:device before '@'");
 		if (memchr(c->s + p, '.', at - p))
@@ -242,11 +258,11 @@ static int parse_entry(const struct cursor *c, size_t start, size_t *ret_end,
 		if (at + 1 == end)
 			return fail(c, at + 1, "expected an address after '@', found %s",
 				    describe(c, at + 1, buf));
-		r = parse_addr(c, at + 1, end, sel);
-	} else if (memchr(c->s + p, '.', end - p)) {
-		r = parse_addr(c, p, end, sel);
+		r = parse_addr(c, at + 1, lim, sel);
+	} else if (memchr(c->s + p, '.', lim - p)) {
+		r = parse_addr(c, p, lim, sel);
 	} else {
-		r = parse_id(c, p, end, sel);
+		r = parse_id(c, p, lim, sel);
 	}
 	if (r < 0)
 		return r;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,80 @@ static void render_msgs(struct pt_json *j, const char *key, const struct pt_diag
 	pt_json_end_array(j);
 }
 
+/* Re-emit a node of the previous state file. It was parsed strictly and
+ * every string goes through the escaping writer again. */
+static void emit_node(struct pt_json *j, const struct pt_jnode *n)
+{
+	switch (n->type) {
+	case PT_J_NULL:
+		pt_json_null(j);
+		break;
+	case PT_J_BOOL:
+		pt_json_bool(j, n->b);
+		break;
+	case PT_J_NUMBER:
+		if (n->is_int)
+			pt_json_int(j, n->i);
+		else
+			pt_json_int(j, (int64_t)n->d);
+		break;
+	case PT_J_STRING:
+		pt_json_string(j, n->s);
+		break;
+	case PT_J_ARRAY:
+	case PT_J_OBJECT:
+		if (n->type == PT_J_ARRAY)
+			pt_json_begin_array(j);
+		else
+			pt_json_begin_object(j);
+		for (const struct pt_jnode *c = n->child; c; c = c->next) {
+			if (n->type == PT_J_OBJECT)
+				pt_json_key(j, c->key);
+			emit_node(j, c);
+		}
+		if (n->type == PT_J_ARRAY)
+			pt_json_end_array(j);
+		else
+			pt_json_end_object(j);
+		break;
+	}
+}
+
+static bool handled_addr(const struct pt_report *r, const char *addr)
+{
+	for (size_t i = 0; r->plan && i < r->plan->n_targets; i++)
+		if (streq(r->plan->targets[i].fn->name, addr))
+			return true;
+	return false;
+}
+
+static bool handled_group(const struct pt_report *r, int64_t g)
+{
+	for (size_t i = 0; r->plan && i < r->plan->n_groups; i++)
+		if (r->plan->groups[i].group == g)
+			return true;
+	return false;
+}
+
+/* The previous file's entries of `key` that this run did not handle. */
+static void carry_over(struct pt_json *j, const struct pt_report *r, const char *key)
+{
+	const struct pt_jnode *arr = pt_jarray(r->previous, key);
+
+	for (const struct pt_jnode *e = arr ? arr->child : NULL; e; e = e->next) {
+		const char *addr = pt_jstr(e, "addr");
+		int64_t g;
+
+		if (e->type != PT_J_OBJECT)
+			continue;
+		if (streq(key, "devices") && (!addr || handled_addr(r, addr)))
+			continue;
+		if (streq(key, "groups") && (!pt_jint(e, "group", &g) || handled_group(r, g)))
+			continue;
+		emit_node(j, e);
+	}
+}
+
 void pt_state_render(const struct pt_report *r, struct pt_buf *out)
 {
 	struct pt_json j;
@@ -138,9 +213,15 @@ void pt_state_render(const struct pt_report *r, struct pt_buf *out)
 	pt_json_key(&j, "finished_ms");
 	pt_json_int(&j, (int64_t)r->finished_ms);
 	pt_json_key(&j, "source");
-	pt_json_string(&j, pt_source_name(r->source));
+	if (r->previous && pt_jstr(r->previous, "source"))
+		pt_json_string(&j, pt_jstr(r->previous, "source"));
+	else
+		pt_json_string(&j, pt_source_name(r->source));
 	pt_json_key(&j, "spec");
-	pt_json_string(&j, r->spec);
+	if (r->previous && pt_jget(r->previous, "spec"))
+		pt_json_string(&j, pt_jstr(r->previous, "spec"));
+	else
+		pt_json_string(&j, r->spec);
 
 	pt_json_key(&j, "options");
 	pt_json_begin_object(&j);
@@ -173,12 +254,14 @@ void pt_state_render(const struct pt_report *r, struct pt_buf *out)
 
 	pt_json_key(&j, "devices");
 	pt_json_begin_array(&j);
+	carry_over(&j, r, "devices");
 	for (size_t i = 0; r->plan && i < r->plan->n_targets; i++)
 		render_device(&j, &r->plan->targets[i]);
 	pt_json_end_array(&j);
 
 	pt_json_key(&j, "groups");
 	pt_json_begin_array(&j);
+	carry_over(&j, r, "groups");
 	for (size_t i = 0; r->plan && i < r->plan->n_groups; i++)
 		render_group(&j, &r->plan->groups[i]);
 	pt_json_end_array(&j);
@@ -296,5 +379,63 @@ int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, cha
 	/* The rename is durable once the directory is. */
 	(void)fsync(dfd);
 	close(dfd);
+	return 0;
+}
+
+int pt_state_read(const struct pt_sysfs *sys, const char *boot_id, struct pt_jdoc *ret, char *err,
+		  size_t errsize)
+{
+	char path[PATH_MAX], *buf;
+	struct pt_jerror jerr;
+	struct stat st;
+	int64_t schema;
+	const char *old_boot;
+	ssize_t n;
+	size_t len = 0;
+	int fd, r;
+
+	*ret = (struct pt_jdoc){ 0 };
+	err[0] = '\0';
+	r = pt_sysfs_path(sys, path, sizeof(path), PT_STATE_FILE);
+	if (r < 0)
+		return fail(err, errsize, r, "state path too long");
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return fail(err, errsize, -errno, "cannot open %s: %s", PT_STATE_FILE,
+			    strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PT_JSONR_MAX_SIZE) {
+		close(fd);
+		return fail(err, errsize, -EINVAL, "%s is not a regular file of at most %u bytes",
+			    PT_STATE_FILE, PT_JSONR_MAX_SIZE);
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len < (size_t)st.st_size) {
+		n = read(fd, buf + len, (size_t)st.st_size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	r = pt_jsonr_parse(buf, len, ret, &jerr);
+	free(buf);
+	if (r < 0)
+		return fail(err, errsize, r, "%s: byte %zu: %s", PT_STATE_FILE, jerr.offset,
+			    jerr.msg);
+	old_boot = pt_jstr(ret->root, "boot_id");
+	if (!pt_jint(ret->root, "schema", &schema) || schema != PT_STATE_SCHEMA) {
+		pt_jsonr_free(ret);
+		return fail(err, errsize, -EPROTO, "%s is not schema %d", PT_STATE_FILE,
+			    PT_STATE_SCHEMA);
+	}
+	if (boot_id && boot_id[0] && (!old_boot || !streq(old_boot, boot_id))) {
+		pt_jsonr_free(ret);
+		return fail(err, errsize, -ESTALE, "%s is from an earlier boot", PT_STATE_FILE);
+	}
 	return 0;
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "jsonr.h"
 #include "modules.h"
 #include "plan.h"
 #include "sysfs.h"
@@ -47,7 +48,16 @@ struct pt_report {
 	const struct pt_plan *plan; /* NULL: planning did not run */
 	const struct pt_diag *diag;
 	const char *result;
+	/* Runtime bind/release: the state file as it was (this boot's, schema
+	 * 1), or NULL. Its source and spec are kept, and its entries for
+	 * devices and groups this run did not handle are carried over. */
+	const struct pt_jnode *previous;
 };
+
+/* Read and check the state file for an update: NULL (and a reason in err)
+ * when it is missing, unreadable, not schema 1 or from another boot. */
+int pt_state_read(const struct pt_sysfs *sys, const char *boot_id, struct pt_jdoc *ret, char *err,
+		  size_t errsize);
 
 /* Render the report as JSON (pure). */
 void pt_state_render(const struct pt_report *r, struct pt_buf *out);

@@ -5,10 +5,10 @@
 # Usage: tests/install-deps.sh [build|test|demo]   (default: test)
 set -eu -o pipefail
 
-build=(gcc make pkg-config libkmod-dev libcmocka-dev jq kmod)
+build=(gcc make pkg-config libkmod-dev libblkid-dev libpci-dev libcmocka-dev jq kmod)
 static=(musl-tools autoconf automake libtool dpkg-dev xz-utils linux-libc-dev)
 vm=(qemu-system-x86 busybox-static cpio)
-lint=(shellcheck clang-format)
+lint=(shellcheck clang-format groff-base)
 
 case "${1:-test}" in
 build) want=("${build[@]}" "${static[@]}") ;;
