@@ -49,7 +49,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 .SECONDARY:
 
 .PHONY: all static check check-unit check-fixture check-lint check-format format \
-	install clean demo e2e fuzz
+	install clean demo check-e2e fuzz
 all: $(BUILD)/pt-agent $(if $(STATUS),$(BUILD)/pt-status)
 
 $(OBJ)/%.o: agent/%.c $(HDRS) | $(OBJ)
@@ -77,7 +77,7 @@ static: $(STATIC_DEPS)/sysroot/env.mk
 	@for p in pt-agent $(if $(STATUS),pt-status); do \
 	 size=$$(stat -c %s $(BUILD)/static/$$p); \
 	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
-	 file $(BUILD)/static/$$p; done
+	 if command -v file >/dev/null; then file $(BUILD)/static/$$p; fi; done
 
 $(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh
 	bash agent/static-deps.sh $(STATIC_DEPS)
@@ -133,8 +133,10 @@ check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent
 
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) $(wildcard .ci/run)
 MANPAGES = $(wildcard man/*.8)
+GUEST_SCRIPTS = $(wildcard tests/e2e/*.init)
 check-lint:
 	shellcheck -x $(SHELL_SCRIPTS)
+	shellcheck -s sh $(GUEST_SCRIPTS)
 	@for m in $(MANPAGES); do \
 		out=$$(groff -man -ww -z $$m 2>&1); \
 		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; \
@@ -147,7 +149,15 @@ check-format:
 format:
 	clang-format -i agent/*.c agent/*.h tests/unit/*.c tests/fixture/*.c tests/fixture/*.h
 
-check: all check-format check-lint check-unit check-fixture
+# The real static agent in Debian's real kernel under QEMU (TCG).
+check-e2e:
+	tests/e2e/run.sh $(BUILD)
+
+# The README's first command: a demo VM in which pt-agent binds a GPU.
+demo:
+	tests/e2e/demo.sh $(BUILD)
+
+check: all check-format check-lint check-unit check-fixture check-e2e
 	@echo "make check: all tests passed"
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------------

@@ -658,6 +658,24 @@ static void finish(struct run *run)
 	pt_buf_free(&json);
 }
 
+static bool any_pending(const struct run *run)
+{
+	for (size_t i = 0; i < run->plan.n_targets; i++)
+		if (run->plan.targets[i].take && run->plan.targets[i].action == PT_ACT_PENDING)
+			return true;
+	return false;
+}
+
+/* Nothing was carried out: the drivers after are the drivers before. */
+static void mark_after(struct run *run)
+{
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+
+		pt_strlcpy(t->driver_after, t->fn->driver, sizeof(t->driver_after));
+	}
+}
+
 static void mark_planned(struct run *run)
 {
 	for (size_t i = 0; i < run->plan.n_targets; i++) {
@@ -757,6 +775,14 @@ static bool plan_list(struct run *run)
 	}
 	flush_diag(run);
 
+	/* Every record says what it had before pt touched anything, whatever
+	 * happens to it from here on. */
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		struct pt_target *t = &run->plan.targets[i];
+
+		if ((t->fn->loaded & PT_PCI_STATE) && !t->fn->state_err)
+			pt_strlcpy(t->driver_before, t->fn->driver, sizeof(t->driver_before));
+	}
 	if (pt_plan_count_taken(&run->plan) == 0) {
 		mark_planned(run);
 		return false;
@@ -799,6 +825,11 @@ static void run_bind(struct run *run)
 		check_vfio_available(run);
 	if (run->opts.dryrun) {
 		mark_planned(run);
+		return;
+	}
+	if (!any_pending(run)) {
+		/* vfio-pci is not there: load nothing, change nothing. */
+		mark_after(run);
 		return;
 	}
 	b = bind_ctx(run);

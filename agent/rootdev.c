@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* rootdev.c — root= → block device → PCI functions; see rootdev.h. */
-#include <blkid.h>
+#include <blkid/blkid.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

@@ -22,14 +22,18 @@ e2e_say() {
     if [ -c "$E2E_RES" ]; then printf '%s\n' "$*" >"$E2E_RES"; fi
 }
 
-# Mount the usual filesystems, make /dev nodes, print the kernel uptime
+# Mount the usual filesystems (each only if not mounted yet), print the kernel uptime
 # when the init started as "e2e: init-start UPTIME".
 e2e_setup() {
     mkdir -p /proc /sys /dev /run /tmp
     mount -t proc proc /proc 2>/dev/null
     mount -t sysfs sysfs /sys 2>/dev/null
     mount -t devtmpfs devtmpfs /dev 2>/dev/null
-    mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run 2>/dev/null
+    # /run may already be a tmpfs holding /run/pt (chain-init mode: the
+    # agent ran as PID 1 before this init and kept /run mounted).
+    if ! grep -q '^[^ ]* /run ' /proc/mounts 2>/dev/null; then
+        mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run 2>/dev/null
+    fi
     # ttyS1 is quiet until configured; raw so the kernel does not echo.
     if [ -c "$E2E_RES" ]; then stty -F "$E2E_RES" raw -echo 115200 2>/dev/null; fi
     E2E_KVER=$(uname -r)
