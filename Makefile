@@ -12,17 +12,25 @@ PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
+# Where each initramfs generator looks for its hooks.
+DRACUTDIR ?= /usr/lib/dracut/modules.d
+INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
+MKINITCPIO_DIR ?= /usr/lib/initcpio
+SYSTEMD_UNIT_DIR ?= /usr/lib/systemd/system
 BUILD ?= build
 
 CC ?= gcc
 PKG_CONFIG ?= pkg-config
 
-WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+# Warnings are errors here and in CI; a distribution's build may set WERROR=.
+WERROR ?= -Werror
+WARN := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wcast-align \
 	-Wno-missing-field-initializers -Wno-format-truncation
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' $(WARN) \
 	-fno-common -ffile-prefix-map=$(CURDIR)/=
 CFLAGS ?= -O2 -g
+# A build system with its own hardening flags (nixpkgs) passes CPPFLAGS=.
 CPPFLAGS ?= -D_FORTIFY_SOURCE=2
 
 KMOD_CFLAGS := $(shell $(PKG_CONFIG) --cflags libkmod 2>/dev/null)
@@ -34,10 +42,10 @@ PCI_LIBS := $(shell $(PKG_CONFIG) --libs libpci 2>/dev/null || echo -lpci)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
-CORE := util spec cmdline config log sysfs pci plan bind modules rootdev json jsonr state agent \
-	chaininit
+CORE := util spec cmdline config log sysfs watch pci plan bind modules rootdev fb json jsonr \
+	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
-STATUS := $(if $(wildcard agent/status.c),status)
+STATUS := status
 CORE_SRC := $(CORE:%=agent/%.c)
 HDRS := $(wildcard agent/*.h)
 
@@ -49,8 +57,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 .SECONDARY:
 
 .PHONY: all static check check-unit check-fixture check-lint check-format format \
-	install clean demo check-e2e fuzz
-all: $(BUILD)/pt-agent $(if $(STATUS),$(BUILD)/pt-status)
+	install clean demo check-e2e check-status check-nix check-integration check-fuzz \
+	check-valgrind fuzz
+all: $(BUILD)/pt-agent $(BUILD)/pt-status
 
 $(OBJ)/%.o: agent/%.c $(HDRS) | $(OBJ)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(KMOD_CFLAGS) $(PCI_CFLAGS) -c -o $@ $<
@@ -74,7 +83,7 @@ STATIC_FLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' $(WARN) \
 
 static: $(STATIC_DEPS)/sysroot/env.mk
 	@$(MAKE) --no-print-directory -f Makefile static-link
-	@for p in pt-agent $(if $(STATUS),pt-status); do \
+	@for p in pt-agent pt-status; do \
 	 size=$$(stat -c %s $(BUILD)/static/$$p); \
 	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
 	 if command -v file >/dev/null; then file $(BUILD)/static/$$p; fi; done
@@ -85,7 +94,7 @@ $(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh
 .PHONY: static-link
 static-link:
 	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/static/pt-agent \
-		$(if $(STATUS),$(BUILD)/static/pt-status) STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
+		$(BUILD)/static/pt-status STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
 
 ifneq ($(STATIC_ENV),)
 include $(STATIC_ENV)
@@ -121,15 +130,15 @@ $(ASAN)/fixture-%: $(ASAN)/f-test_%.o $(FIXTURE_OBJS) $(CORE:%=$(ASAN)/%.o) \
 		$(STATUS:%=$(ASAN)/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS) $(CMOCKA_LIBS)
 
-FIXTURE_TESTS := agent modules
+FIXTURE_TESTS := agent modules faults
 
 check-unit: $(UNIT_TESTS:%=$(ASAN)/test-%)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
 
-check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent
+check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent static
 	@set -e; for t in $(FIXTURE_TESTS:%=$(ASAN)/fixture-%); do echo "== $$t"; \
 		PT_TEST_JQ_SCHEMA=tests/state-schema.jq $$t; done
-	bash tests/fixture/cli.sh $(BUILD)/pt-agent
+	bash tests/fixture/cli.sh $(BUILD)/pt-agent $(BUILD)/static/pt-agent
 
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) $(wildcard .ci/run)
 MANPAGES = $(wildcard man/*.8)
@@ -142,12 +151,13 @@ check-lint:
 		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; \
 	done; echo "man pages: groff reports no warnings"
 
+C_SOURCES = agent/*.c agent/*.h tests/unit/*.c tests/unit/*.h tests/fixture/*.c \
+	tests/fixture/*.h tests/fuzz/*.c
 check-format:
-	@clang-format --dry-run --Werror agent/*.c agent/*.h tests/unit/*.c tests/fixture/*.c \
-		tests/fixture/*.h && echo "clang-format: clean"
+	@clang-format --dry-run --Werror $(C_SOURCES) && echo "clang-format: clean"
 
 format:
-	clang-format -i agent/*.c agent/*.h tests/unit/*.c tests/fixture/*.c tests/fixture/*.h
+	clang-format -i $(C_SOURCES)
 
 # The real static agent in Debian's real kernel under QEMU (TCG).
 check-e2e:
@@ -157,7 +167,33 @@ check-e2e:
 demo:
 	tests/e2e/demo.sh $(BUILD)
 
-check: all check-format check-lint check-unit check-fixture check-e2e
+# pt-status against fixture trees, golden output, for both builds.
+check-status: all static
+	bash tests/status/run.sh $(BUILD)/pt-status
+	bash tests/status/run.sh $(BUILD)/static/pt-status
+
+# The NixOS module's logic, evaluated with nix-instantiate (no nixpkgs here).
+check-nix:
+	bash tests/nix/run.sh
+
+# The integrations through the real generators (dracut, initramfs-tools),
+# booted in QEMU into a real root file system. As root.
+check-integration: static
+	tests/integration/run.sh $(BUILD)
+
+# A short run of every fuzzer (the long campaign: tests/fuzz/README.md).
+check-fuzz:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=12
+
+# The real glibc binary on fixture trees under valgrind's memcheck, its
+# worker and guarded-write children included: no error, no leak.
+check-valgrind: $(BUILD)/pt-agent
+	PT_CLI_WRAP="valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
+		bash tests/fixture/cli.sh $(BUILD)/pt-agent
+
+check: all check-format check-lint check-unit check-fixture check-valgrind check-fuzz \
+	check-status check-nix check-e2e check-integration
 	@echo "make check: all tests passed"
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------------
@@ -187,9 +223,19 @@ fuzz: $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 # ---- install -------------------------------------------------------------------
 install: all
 	install -D -m 0755 $(BUILD)/pt-agent $(DESTDIR)$(SBINDIR)/pt-agent
-	$(if $(STATUS),install -D -m 0755 $(BUILD)/pt-status $(DESTDIR)$(BINDIR)/pt-status)
+	install -D -m 0755 $(BUILD)/pt-status $(DESTDIR)$(BINDIR)/pt-status
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); done
+	install -D -m 0644 initrd/pt-agent.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-agent.service
+	install -D -m 0755 dracut/90pt/module-setup.sh $(DESTDIR)$(DRACUTDIR)/90pt/module-setup.sh
+	install -D -m 0755 dracut/90pt/pt-agent.sh $(DESTDIR)$(DRACUTDIR)/90pt/pt-agent.sh
+	install -D -m 0644 initrd/pt-agent.service $(DESTDIR)$(DRACUTDIR)/90pt/pt-agent.service
+	install -D -m 0755 initrd/initramfs-tools/hooks/pt $(DESTDIR)$(INITRAMFS_TOOLS_DIR)/hooks/pt
+	install -D -m 0755 initrd/initramfs-tools/scripts/init-top/00-pt \
+		$(DESTDIR)$(INITRAMFS_TOOLS_DIR)/scripts/init-top/00-pt
+	install -D -m 0644 initrd/mkinitcpio/install/pt $(DESTDIR)$(MKINITCPIO_DIR)/install/pt
+	install -D -m 0644 initrd/mkinitcpio/install/sd-pt $(DESTDIR)$(MKINITCPIO_DIR)/install/sd-pt
+	install -D -m 0644 initrd/mkinitcpio/hooks/pt $(DESTDIR)$(MKINITCPIO_DIR)/hooks/pt
 
 clean:
 	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent $(BUILD)/pt-status

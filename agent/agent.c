@@ -17,6 +17,7 @@
 #include "bind.h"
 #include "cmdline.h"
 #include "config.h"
+#include "fb.h"
 #include "jsonr.h"
 #include "log.h"
 #include "modules.h"
@@ -26,6 +27,7 @@
 #include "spec.h"
 #include "state.h"
 #include "sysfs.h"
+#include "watch.h"
 
 #define CMDLINE_MAX (64u * 1024u)
 #define MAX_MODULES 16
@@ -52,6 +54,12 @@ struct run {
 	struct pt_report report;
 	uint64_t started_ms;
 	bool iommu_checked;
+	bool lost_worker; /* the parent writes the state after a hang */
+	bool fb_release;  /* the boot framebuffer goes before binding */
+	char fb_what[160];
+	const char *cmdline_arg, *list;
+	bool dry_run_arg;
+	struct pt_buf *pending_json;
 	bool cli_dry_run; /* --dry-run: print, write nothing */
 };
 
@@ -61,6 +69,8 @@ static void usage(FILE *out)
 		"Usage: pt-agent [OPTIONS]                  boot mode\n"
 		"       pt-agent [OPTIONS] bind LIST        hand LIST to vfio now\n"
 		"       pt-agent [OPTIONS] release LIST     give LIST back to the host\n"
+		"       pt-agent [OPTIONS] root-devices     the root's PCI functions, for "
+		"protect=\n"
 		"\n"
 		"Boot mode hands the PCI functions listed in pt.devices= (kernel command line)\n"
 		"or in /etc/pt.conf to vfio-pci, early in the initramfs, and records what\n"
@@ -322,9 +332,70 @@ static int member_cmp(const void *a, const void *b)
  */
 static void guard_root(struct run *run)
 {
+	struct pt_spec_error serr;
+	struct pt_spec protect;
 	struct pt_rootdev rd;
 	char why[256], reason[160];
 	int r;
+
+	/* Recorded protection first: 'protect' (written into the image's
+	 * pt.conf by the integrations, from the root that was mounted when
+	 * it was built — at boot the disk's driver has not run yet). */
+	if (run->opts.protect) {
+		if (pt_spec_parse(run->opts.protect, &protect, &serr) < 0) {
+			pt_diag_error(
+				&run->diag,
+				"protect: column %u: %s; without it nothing can be bound safely: "
+				"nothing was bound",
+				serr.column, serr.msg);
+			pt_plan_refuse_taken(&run->plan, -1,
+					     "not bound: the protect= list could not be read");
+			return;
+		}
+		for (unsigned i = 0; i < protect.n; i++) {
+			const struct pt_selector *sel = &protect.sel[i];
+			unsigned lo = sel->addr.func, hi = sel->addr.func;
+
+			if ((sel->flags & PT_SEL_EXCLUDE) || !(sel->flags & PT_SEL_ADDR)) {
+				pt_diag_warn(&run->diag,
+					     "protect: entry '%s' names no address (protect takes "
+					     "bus:slot.func or id@bus:slot.func); ignored",
+					     sel->text);
+				continue;
+			}
+			if (sel->flags & PT_SEL_ANYFUNC) {
+				lo = 0;
+				hi = 7;
+			}
+			for (unsigned fn = lo; fn <= hi; fn++) {
+				struct pt_addr a = sel->addr;
+				struct pt_pci_func *f;
+
+				a.func = (uint8_t)fn;
+				if (pt_pci_get(&run->pci, &a, &f) < 0)
+					continue;
+				(void)pt_pci_load_identity(&run->pci, f);
+				(void)pt_pci_load_state(&run->pci, f);
+				/* A pinned entry from another machine's image does not
+				 * fit here: it protects nothing. */
+				if ((sel->flags & PT_SEL_ID) &&
+				    (f->id_err ||
+				     !pt_selector_match_id(sel, f->vendor, f->device, f->subvendor,
+							   f->subdevice))) {
+					pt_log_debug("protect: %s is not '%s' here", f->name,
+						     sel->text);
+					continue;
+				}
+				snprintf(reason, sizeof(reason),
+					 "is protected ('%s' in protect=): pt never binds it, nor "
+					 "its "
+					 "IOMMU group",
+					 sel->text);
+				pt_plan_protect(&run->plan, &f->addr,
+						f->state_err ? -1 : f->iommu_group, reason);
+			}
+		}
+	}
 
 	r = pt_rootdev_resolve(&run->sys, run->opts.root, &rd, why, sizeof(why));
 	if (r == -EINVAL) {
@@ -332,11 +403,30 @@ static void guard_root(struct run *run)
 		return;
 	}
 	if (r < 0) {
+		if (run->opts.protect) {
+			pt_log_debug("root-disk guard: %s; protect= stands in", why);
+			return;
+		}
 		pt_diag_warn(&run->diag, "root-disk guard: %s; it could not check the device list",
 			     why);
+		for (size_t i = 0; i < run->plan.n_targets; i++) {
+			const struct pt_target *t = &run->plan.targets[i];
+
+			if (t->take && !t->fn->id_err && (t->fn->class >> 16) == 0x01)
+				pt_diag_warn(
+					&run->diag,
+					"%s is a storage controller, and pt cannot tell yet "
+					"whether "
+					"it holds the root file system: pin it (id@address) and "
+					"make sure, or let the initramfs hook record protect= "
+					"(pt-agent root-devices)",
+					t->fn->name);
+		}
 		return;
 	}
-	snprintf(reason, sizeof(reason), "holds the root file system (root=%s on %s)",
+	snprintf(reason, sizeof(reason),
+		 "holds the root file system (root=%s on %s): pt never binds it, nor its IOMMU "
+		 "group",
 		 run->opts.root, rd.device);
 	for (size_t i = 0; i < rd.n_pci; i++) {
 		struct pt_pci_func *f;
@@ -349,6 +439,116 @@ static void guard_root(struct run *run)
 	}
 	pt_log_debug("root-disk guard: root=%s is %s on %zu PCI function(s)", run->opts.root,
 		     rd.device, rd.n_pci);
+}
+
+/* pt-agent root-devices: the functions under the mounted root, pinned,
+ * one per line, for an initramfs hook to record as protect=. */
+static int print_root_devices(const char *sysroot)
+{
+	struct pt_sysfs sys;
+	struct pt_rootdev rd;
+	struct pt_pci pci;
+	char why[256];
+	int r;
+
+	if (pt_sysfs_init(&sys, sysroot) < 0)
+		return PT_EXIT_USAGE;
+	r = pt_rootdev_mounted(&sys, &rd, why, sizeof(why));
+	if (r < 0) {
+		fprintf(stderr, "pt-agent: %s\n", why);
+		return r == -EINVAL ? 0 : 1;
+	}
+	pt_pci_init(&pci, &sys);
+	for (size_t i = 0; i < rd.n_pci; i++) {
+		struct pt_pci_func *f;
+
+		if (pt_pci_get(&pci, &rd.pci[i], &f) < 0 || pt_pci_load_identity(&pci, f) < 0) {
+			char a[PT_ADDR_STRLEN];
+
+			pt_addr_format(&rd.pci[i], a);
+			printf("%s\n", a);
+			continue;
+		}
+		printf("%04x:%04x@%s\n", f->vendor, f->device, f->name);
+	}
+	pt_pci_free(&pci);
+	return 0;
+}
+
+/*
+ * The boot framebuffer on a GPU about to go to vfio (pt.fb): with keep,
+ * that GPU is not bound (binding would take the console away); with auto,
+ * an overlapping framebuffer is released before binding; with release,
+ * the boot framebuffer goes whenever a display device is a target.
+ */
+static void plan_fb(struct run *run)
+{
+	struct pt_fb_claim claims[PT_FB_MAX];
+	size_t n = 0;
+	bool display = false;
+
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		const struct pt_target *t = &run->plan.targets[i];
+
+		display |= t->take && !t->fn->id_err && (t->fn->class >> 16) == 0x03;
+	}
+	if (!display)
+		return;
+	if (pt_fb_find(&run->sys, claims, ELEMENTSOF(claims), &n) < 0)
+		n = 0;
+	if (run->opts.fb == PT_FB_RELEASE) {
+		run->fb_release = true;
+		return;
+	}
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		const struct pt_target *t = &run->plan.targets[i];
+
+		if (!t->take || t->fn->id_err || (t->fn->class >> 16) != 0x03)
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			char reason[160];
+			int bar = pt_fb_overlap(&run->sys, t->fn, &claims[k]);
+
+			if (bar < 0)
+				continue;
+			if (run->opts.fb == PT_FB_KEEP) {
+				snprintf(reason, sizeof(reason),
+					 "holds the boot framebuffer (%s at %llx-%llx, in BAR %d), "
+					 "and "
+					 "pt.fb=keep keeps it: not bound, since vfio-pci would "
+					 "take it",
+					 claims[k].name, (unsigned long long)claims[k].start,
+					 (unsigned long long)claims[k].end, bar);
+				pt_plan_protect(&run->plan, &t->fn->addr, -1, reason);
+			} else {
+				run->fb_release = true;
+				snprintf(run->fb_what, sizeof(run->fb_what),
+					 "%s at %llx-%llx in %s BAR %d", claims[k].name,
+					 (unsigned long long)claims[k].start,
+					 (unsigned long long)claims[k].end, t->fn->name, bar);
+			}
+		}
+	}
+}
+
+/* Before anything binds: let the boot framebuffer go. */
+static void release_fb(struct run *run)
+{
+	char what[256];
+	int r;
+
+	r = pt_fb_release(&run->sys, run->opts.timeout_ms, what, sizeof(what));
+	if (r < 0)
+		pt_diag_error(&run->diag,
+			      "could not release the boot framebuffer (%s): %s; vfio-pci may not "
+			      "be able to reserve the GPU's memory for a guest",
+			      run->fb_what[0] ? run->fb_what : "pt.fb=release", strerror(-r));
+	else if (r > 0)
+		pt_diag_warn(&run->diag,
+			     "released the boot framebuffer (%s) so that vfio can have the GPU's "
+			     "memory: %s; the console on it is gone (pt.fb=%s)",
+			     run->fb_what[0] ? run->fb_what : "on a GPU to bind", what,
+			     pt_fb_name(run->opts.fb));
 }
 
 /* Load the targets' state and their IOMMU groups; then resolve the plan. */
@@ -377,15 +577,12 @@ static int plan_groups(struct run *run)
 						"function; pt cannot vouch for it%s%s"
 					      : "cannot list IOMMU group %d: %s",
 				      g, r == -EXDEV ? "" : strerror(-r), "");
-			for (size_t k = 0; k < run->plan.n_targets; k++) {
-				struct pt_target *u = &run->plan.targets[k];
+			{
+				char reason[64];
 
-				if (u->take && u->fn->iommu_group == g) {
-					u->take = false;
-					u->action = PT_ACT_SKIPPED;
-					snprintf(u->error, sizeof(u->error),
-						 "IOMMU group %d could not be checked", g);
-				}
+				snprintf(reason, sizeof(reason),
+					 "IOMMU group %d could not be checked", g);
+				pt_plan_refuse_taken(&run->plan, g, reason);
 			}
 			continue;
 		}
@@ -396,6 +593,7 @@ static int plan_groups(struct run *run)
 			return r;
 	}
 	guard_root(run);
+	plan_fb(run);
 	/* A group can be added after a target of it was refused above; that
 	 * target then keeps its refusal. Now the policy. */
 	return pt_plan_resolve(&run->plan, &run->spec);
@@ -619,6 +817,19 @@ static void print_dry_run(struct run *run, const char *result)
 	fflush(stdout);
 }
 
+static int write_pending(void *arg)
+{
+	struct run *run = arg;
+	char err[256];
+	int r;
+
+	r = pt_state_write(&run->sys, run->pending_json->data, run->pending_json->len, err,
+			   sizeof(err));
+	if (r < 0)
+		pt_log_err("%s", err);
+	return r;
+}
+
 static void finish(struct run *run)
 {
 	struct pt_buf json;
@@ -651,10 +862,17 @@ static void finish(struct run *run)
 	run->report.finished_ms = pt_now_ms();
 	pt_buf_init(&json);
 	pt_state_render(&run->report, &json);
-	if (!pt_buf_ok(&json))
+	if (!pt_buf_ok(&json)) {
 		pt_log_err("out of memory rendering %s; no state written", PT_STATE_FILE);
-	else if (pt_state_write(&run->sys, json.data, json.len, err, sizeof(err)) < 0)
+	} else if (run->lost_worker) {
+		/* Whatever stopped the worker may stop this write too. */
+		run->pending_json = &json;
+		if (pt_watch_guard(write_pending, run, run->opts.timeout_ms) < 0)
+			pt_log_err("cannot write %s either (result was: %s)", PT_STATE_FILE,
+				   result);
+	} else if (pt_state_write(&run->sys, json.data, json.len, err, sizeof(err)) < 0) {
 		pt_log_err("%s (result was: %s)", err, result);
+	}
 	pt_buf_free(&json);
 }
 
@@ -753,8 +971,7 @@ static bool plan_list(struct run *run)
 	merge_diag(&run->diag, &run->plan.diag);
 	if (r < 0) {
 		pt_diag_error(&run->diag, "planning failed: %s; nothing was changed", strerror(-r));
-		for (size_t i = 0; i < run->plan.n_targets; i++)
-			run->plan.targets[i].take = false;
+		pt_plan_refuse_taken(&run->plan, -1, "planning failed");
 	}
 
 	if (!run->report.iommu && run->mode != MODE_RELEASE) {
@@ -763,15 +980,7 @@ static bool plan_list(struct run *run)
 			      "Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, "
 			      "and add intel_iommu=on to the kernel command line on Intel; "
 			      "nothing was bound");
-		for (size_t i = 0; i < run->plan.n_targets; i++) {
-			struct pt_target *t = &run->plan.targets[i];
-
-			if (t->take) {
-				t->take = false;
-				t->action = PT_ACT_SKIPPED;
-				snprintf(t->error, sizeof(t->error), "no IOMMU");
-			}
-		}
+		pt_plan_refuse_taken(&run->plan, -1, "no IOMMU");
 	}
 	flush_diag(run);
 
@@ -813,9 +1022,12 @@ static void run_bind(struct run *run)
 		return;
 	}
 	if (!run->opts.devices) {
-		pt_log_info("no pt.devices= on the command line and no devices in %s: nothing "
-			    "to do",
-			    run->cl.config ? run->cl.config : PT_CONFIG_DEFAULT);
+		if (run->diag.n_errors)
+			pt_log_info("no usable device list (see above): nothing was bound");
+		else
+			pt_log_info("no pt.devices= on the command line and no devices in %s: "
+				    "nothing to do",
+				    run->cl.config ? run->cl.config : PT_CONFIG_DEFAULT);
 		return;
 	}
 	if (!plan_list(run))
@@ -834,6 +1046,8 @@ static void run_bind(struct run *run)
 	}
 	b = bind_ctx(run);
 	pt_bind_protect(&b, &run->plan);
+	if (run->fb_release)
+		release_fb(run);
 	if (run->mods)
 		load_modules(run);
 	flush_diag(run);
@@ -903,6 +1117,72 @@ static int take_lock(struct run *run, char *err, size_t errsize)
 	return 0;
 }
 
+/* The worker: everything from planning to the state file. */
+static int work(void *arg)
+{
+	struct run *run = arg;
+	char err[256];
+	enum mode mode = run->mode;
+
+	read_inputs(run, run->cmdline_arg);
+	pt_watch_set_deadline(run->opts.timeout_ms);
+	if (run->dry_run_arg)
+		run->opts.dryrun = true;
+	if (mode != MODE_BOOT) {
+		/* The list comes from the argument; the policies (group,
+		 * onfail, timeout) from the command line and config file. */
+		free(run->opts.devices);
+		run->opts.devices = strdup(run->list);
+		run->opts.off = false;
+		run->opts.wait_ms = 0;
+		run->source = PT_SOURCE_NONE;
+		if (!run->opts.devices)
+			return 1;
+	}
+	run->plan.policy = run->opts.group;
+	read_boot_id(run);
+	if (mode != MODE_BOOT && !run->opts.dryrun) {
+		int r = pt_state_read(&run->sys, run->report.boot_id, &run->previous, err,
+				      sizeof(err));
+
+		if (r < 0 && r != -ENOENT)
+			pt_diag_warn(&run->diag, "%s; writing a new one", err);
+		run->report.previous = run->previous.root;
+	}
+	flush_diag(run);
+
+	if (run->mode == MODE_RELEASE)
+		run_release(run);
+	else
+		run_bind(run);
+	finish(run);
+	if (run->mode != MODE_BOOT && !streq(run->report.result, "ok") &&
+	    !streq(run->report.result, "nothing-to-do"))
+		return 1;
+	return 0;
+}
+
+/* In the parent, when the worker hung or died: say so, in the kernel log
+ * and in the state file. The journal was undone already. */
+static int lost(void *arg, const struct pt_watch_hang *h)
+{
+	struct run *run = arg;
+
+	if (h->waited_ms)
+		pt_diag_error(&run->diag,
+			      "pt-agent stopped: %s did not return in %u ms (a driver is stuck in "
+			      "the kernel); the %u device(s) it had changed were given back%s",
+			      h->what, h->waited_ms, h->undone,
+			      h->left ? " (as far as the stuck one lets itself be)" : "");
+	else
+		pt_diag_error(&run->diag,
+			      "pt-agent stopped: %s; %u device(s) it had changed were given back",
+			      h->what, h->undone);
+	run->lost_worker = true;
+	finish(run);
+	return run->mode == MODE_BOOT ? 0 : 1;
+}
+
 static void usage_error(const char *fmt, ...) _printf_(1, 2);
 static void usage_error(const char *fmt, ...)
 {
@@ -961,6 +1241,13 @@ int pt_agent_main(int argc, char **argv)
 			return PT_EXIT_USAGE;
 		}
 	}
+	if (optind < argc && streq(argv[optind], "root-devices")) {
+		if (argc - optind != 1) {
+			usage_error("root-devices takes no arguments");
+			return PT_EXIT_USAGE;
+		}
+		return print_root_devices(sysroot);
+	}
 	if (optind < argc) {
 		if (streq(argv[optind], "bind"))
 			mode = MODE_BIND;
@@ -1014,42 +1301,11 @@ int pt_agent_main(int argc, char **argv)
 		goto out;
 	}
 
-	read_inputs(run, cmdline);
-	if (dry_run)
-		run->opts.dryrun = true;
-	if (mode != MODE_BOOT) {
-		/* The list comes from the argument; the policies (group,
-		 * onfail, timeout) from the command line and config file. */
-		free(run->opts.devices);
-		run->opts.devices = strdup(list);
-		run->opts.off = false;
-		run->opts.wait_ms = 0;
-		run->source = PT_SOURCE_NONE;
-		if (!run->opts.devices) {
-			ret = 1;
-			goto out;
-		}
-	}
-	run->plan.policy = run->opts.group;
-	read_boot_id(run);
-	if (mode != MODE_BOOT && !run->opts.dryrun) {
-		int r = pt_state_read(&run->sys, run->report.boot_id, &run->previous, err,
-				      sizeof(err));
-
-		if (r < 0 && r != -ENOENT)
-			pt_diag_warn(&run->diag, "%s; writing a new one", err);
-		run->report.previous = run->previous.root;
-	}
-	flush_diag(run);
-
-	if (mode == MODE_RELEASE)
-		run_release(run);
-	else
-		run_bind(run);
-	finish(run);
-	if (mode != MODE_BOOT && !streq(run->report.result, "ok") &&
-	    !streq(run->report.result, "nothing-to-do"))
-		ret = 1;
+	run->cmdline_arg = cmdline;
+	run->dry_run_arg = dry_run;
+	run->list = list;
+	/* The work runs in a supervised child: see watch.h. */
+	ret = pt_watch_run(&run->sys, PT_TIMEOUT_DEFAULT_MS, work, lost, run);
 out:
 	if (run->lock_fd >= 0)
 		close(run->lock_fd);

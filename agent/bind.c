@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "bind.h"
+#include "watch.h"
 
 static int fn_path(const struct pt_bind *b, const struct pt_pci_func *f, const char *attr,
 		   char *buf, size_t size)
@@ -73,7 +74,7 @@ static int unbind(const struct pt_bind *b, struct pt_pci_func *f, char *err, siz
 	if (r < 0) {
 		snprintf(err, errsize, "cannot read the driver link after unbind: %s",
 			 strerror(-r));
-		return r;
+		return -EBADFD; /* unbound, most likely; the caller cannot know */
 	}
 	if (f->driver[0] && streq(f->driver, was)) {
 		snprintf(err, errsize, "still bound to %s after unbind", was);
@@ -116,8 +117,49 @@ int pt_bind_protect(const struct pt_bind *b, struct pt_plan *plan)
 			continue;
 		}
 		t->override_written = true;
+		pt_watch_journal(PT_J_OVERRIDE, f->name, t->override_before);
 	}
 	return 0;
+}
+
+/*
+ * When the driver link cannot be read, giving back still has to happen:
+ * every step is a write whose failure is harmless when it does not apply
+ * (unbind from a driver the device is not on: ENODEV; bind while bound:
+ * EBUSY), so do them all, in the order that puts the device back.
+ */
+static int release_blind(const struct pt_bind *b, struct pt_target *t, int why, char *err,
+			 size_t errsize)
+{
+	struct pt_pci_func *f = t->fn;
+	char path[PATH_MAX];
+
+	if (!pt_driver_is_vfio(t->driver_before) &&
+	    pt_sysfs_path(b->sys, path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind",
+			  t->driver) >= 0 &&
+	    write_addr(b, f, path) < 0) {
+		/* not on it: nothing to undo there */
+	}
+	if (set_override(b, f, t->override_before) < 0) {
+		/* reported below with the rest */
+	}
+	if (probe(b, f) < 0) {
+		/* the explicit bind below is the fallback */
+	}
+	if (t->driver_before[0] &&
+	    pt_sysfs_path(b->sys, path, sizeof(path), "/sys/bus/pci/drivers/%s/bind",
+			  t->driver_before) >= 0 &&
+	    write_addr(b, f, path) < 0) {
+		/* already bound, or the driver refused: the link says which */
+	}
+	if (pt_pci_reload_driver(b->pci, f) == 0 &&
+	    (streq(f->driver, t->driver_before) || (!t->driver_before[0] && !f->driver[0])))
+		return 0;
+	snprintf(err, errsize,
+		 "cannot read the driver link (%s): put back as far as writes go, "
+		 "not verified",
+		 strerror(-why));
+	return why;
 }
 
 int pt_bind_release(const struct pt_bind *b, struct pt_target *t, char *err, size_t errsize)
@@ -128,13 +170,13 @@ int pt_bind_release(const struct pt_bind *b, struct pt_target *t, char *err, siz
 
 	err[0] = '\0';
 	r = pt_pci_reload_driver(b->pci, f);
-	if (r < 0) {
-		snprintf(err, errsize, "cannot read the driver link: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return release_blind(b, t, r, err, errsize);
 	if (f->driver[0] && (streq(f->driver, t->driver) || pt_driver_is_vfio(f->driver)) &&
 	    !pt_driver_is_vfio(t->driver_before)) {
 		r = unbind(b, f, err, errsize);
+		if (r == -EBADFD)
+			return release_blind(b, t, -EIO, err, errsize);
 		if (r < 0)
 			return r;
 	}
@@ -148,14 +190,16 @@ int pt_bind_release(const struct pt_bind *b, struct pt_target *t, char *err, siz
 	if (!f->driver[0]) {
 		/* Let the host's driver have it again. */
 		r = probe(b, f);
-		(void)pt_pci_reload_driver(b->pci, f);
+		if (pt_pci_reload_driver(b->pci, f) < 0)
+			return release_blind(b, t, -EIO, err, errsize);
 		if (!f->driver[0] && t->driver_before[0] &&
 		    pt_bind_driver_present(b->sys, t->driver_before)) {
 			r = pt_sysfs_path(b->sys, path, sizeof(path),
 					  "/sys/bus/pci/drivers/%s/bind", t->driver_before);
 			if (r >= 0)
 				r = write_addr(b, f, path);
-			(void)pt_pci_reload_driver(b->pci, f);
+			if (pt_pci_reload_driver(b->pci, f) < 0)
+				return release_blind(b, t, -EIO, err, errsize);
 		}
 		if (!f->driver[0] && t->driver_before[0]) {
 			snprintf(err, errsize, "%s did not take it back (%s)", t->driver_before,
@@ -188,9 +232,13 @@ static int claim(const struct pt_bind *b, struct pt_target *t)
 			return -ENOENT;
 		}
 		if (f->driver[0]) {
+			char host[PT_DRIVER_MAX];
+
+			pt_strlcpy(host, f->driver, sizeof(host));
 			r = unbind(b, f, t->error, sizeof(t->error));
 			if (r < 0)
 				return r;
+			pt_watch_journal(PT_J_UNBOUND, f->name, host);
 		}
 		if (!streq(f->driver, t->driver)) {
 			pr = probe(b, f);
@@ -324,8 +372,20 @@ int pt_bind_claim(const struct pt_bind *b, struct pt_plan *plan)
 		struct pt_target *t = &plan->targets[i];
 		struct pt_pci_func *f = t->fn;
 
-		if (!(f->loaded & PT_PCI_STATE) || pt_pci_reload_driver(b->pci, f) < 0)
+		if (!(f->loaded & PT_PCI_STATE))
 			continue;
+		/* Re-read, to record what really ended there; when the link
+		 * cannot be read now, the last reading stands. */
+		if (pt_pci_reload_driver(b->pci, f) < 0 && t->take &&
+		    (t->action == PT_ACT_BOUND || t->action == PT_ACT_RECOVERED ||
+		     t->action == PT_ACT_ALREADY)) {
+			pt_strlcpy(t->driver_after, t->driver, sizeof(t->driver_after));
+			pt_diag_warn(b->diag,
+				     "%s: its driver link could not be read again at the end; "
+				     "recorded as last seen (%s)",
+				     f->name, t->driver);
+			continue;
+		}
 		pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
 		if (!t->take)
 			pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));

@@ -35,6 +35,7 @@ static const struct keydef keys[] = {
 	{ "fb", PT_KEY_FB, K_ENUM, fb_values, false },
 	{ "wait", PT_KEY_WAIT, K_MS, NULL, false },
 	{ "timeout", PT_KEY_TIMEOUT, K_MS, NULL, false },
+	{ "protect", PT_KEY_PROTECT, K_LIST, NULL, false },
 	{ "log", PT_KEY_LOG, K_ENUM, log_values, false },
 	{ "config", PT_KEY_CONFIG, K_PATH, NULL, true },
 	{ "init", PT_KEY_INIT, K_PATH, NULL, true },
@@ -57,6 +58,7 @@ void pt_options_free(struct pt_options *o)
 	free(o->config);
 	free(o->init);
 	free(o->root);
+	free(o->protect);
 	pt_options_init(o);
 }
 
@@ -194,12 +196,13 @@ int pt_options_set(struct pt_options *o, const char *key, const char *value,
 
 	switch (k->kind) {
 	case K_LIST: {
-		char *joined = join_list(o->devices ? o->devices : "", value);
+		char **field = k->key == PT_KEY_PROTECT ? &o->protect : &o->devices;
+		char *joined = join_list(*field ? *field : "", value);
 
 		if (!joined)
 			return -ENOMEM;
-		free(o->devices);
-		o->devices = joined;
+		free(*field);
+		*field = joined;
 		break;
 	}
 	case K_BOOL: {
@@ -494,6 +497,14 @@ int pt_options_merge(const struct pt_options *blob, const struct pt_options *cl,
 	if (copy_string(&ret->config, cl->config) < 0 || copy_string(&ret->init, cl->init) < 0 ||
 	    copy_string(&ret->root, cl->root) < 0)
 		goto oom;
+	/* Protection adds up: the command line cannot take away what the
+	 * config file (written when the image was built) protects. */
+	if (blob->protect || cl->protect) {
+		ret->protect = join_list(blob->protect ? blob->protect : "",
+					 cl->protect ? cl->protect : "");
+		if (!ret->protect)
+			goto oom;
+	}
 	return 0;
 oom:
 	pt_options_free(ret);

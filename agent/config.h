@@ -35,6 +35,7 @@ enum pt_key {
 	PT_KEY_CONFIG,
 	PT_KEY_INIT,
 	PT_KEY_TIMEOUT,
+	PT_KEY_PROTECT,
 	_PT_KEY_MAX,
 };
 
@@ -56,10 +57,11 @@ struct pt_options {
 	unsigned wait_ms;
 	unsigned timeout_ms; /* unbind/probe watchdog */
 	enum pt_log_level log_level;
-	char *config; /* NULL: the default path */
-	char *init;   /* chain-init: the init to exec; NULL: the default */
-	char *root;   /* root= of the command line, for the root-disk guard */
-	unsigned set; /* bit (1 << enum pt_key) for every key this source set */
+	char *config;  /* NULL: the default path */
+	char *init;    /* chain-init: the init to exec; NULL: the default */
+	char *root;    /* root= of the command line, for the root-disk guard */
+	char *protect; /* functions never to bind: list grammar, addresses only */
+	unsigned set;  /* bit (1 << enum pt_key) for every key this source set */
 };
 
 /* Where a key came from, for messages: "pt.devices" or "pt.conf line 3". */

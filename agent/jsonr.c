@@ -140,37 +140,6 @@ static size_t put_utf8(char *out, uint32_t cp)
 	return 4;
 }
 
-/* Length of the valid UTF-8 sequence at s (up to end), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2;
-		cp = s[0] & 0x1fu;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3;
-		cp = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A string at p->pos (on the opening quote). The decoded text is never
  * longer than the encoded one, so one allocation of that size suffices. */
 static int parse_string(struct parser *p, char **ret, size_t *ret_len)
@@ -183,8 +152,10 @@ static int parse_string(struct parser *p, char **ret, size_t *ret_len)
 			end++;
 		end++;
 	}
-	if (end >= p->len)
+	if (end >= p->len) {
+		p->pos = start - 1; /* at the opening quote */
 		return fail(p, -EINVAL, "unterminated string");
+	}
 	out = arena_alloc(p, end - start + 1);
 	if (!out)
 		return p->r;
@@ -194,7 +165,8 @@ static int parse_string(struct parser *p, char **ret, size_t *ret_len)
 		if (c < 0x20)
 			return fail(p, -EINVAL, "control character in a string");
 		if (c >= 0x80) {
-			size_t k = utf8_seq((const unsigned char *)p->s + p->pos, end - p->pos);
+			size_t k = pt_utf8_decode((const unsigned char *)p->s + p->pos,
+						  end - p->pos, NULL);
 
 			if (!k)
 				return fail(p, -EINVAL, "invalid UTF-8 in a string");
@@ -270,7 +242,7 @@ static int parse_number(struct parser *p, struct pt_jnode *n)
 {
 	size_t start = p->pos;
 	bool is_int = true;
-	char buf[64];
+	char buf[320];
 	char *end;
 
 	if (p->pos < p->len && p->s[p->pos] == '-')
@@ -301,6 +273,7 @@ static int parse_number(struct parser *p, struct pt_jnode *n)
 		while (p->pos < p->len && p->s[p->pos] >= '0' && p->s[p->pos] <= '9')
 			p->pos++;
 	}
+	/* Longer than any number a state file holds: refused, not rounded. */
 	if (p->pos - start >= sizeof(buf))
 		return fail(p, -EINVAL, "number too long");
 	memcpy(buf, p->s + start, p->pos - start);
@@ -320,6 +293,37 @@ static int parse_number(struct parser *p, struct pt_jnode *n)
 		}
 	}
 	return 0;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A member name given twice means one thing to this reader (the first)
+ * and another to jq (the last): a hostile file could tell pt-status one
+ * story and a jq-based launcher another. Refused, in O(n log n).
+ */
+static int check_duplicates(struct parser *p, const struct pt_jnode *obj)
+{
+	char **keys;
+	size_t k = 0;
+	int r = 0;
+
+	if (obj->len < 2)
+		return 0;
+	keys = malloc(obj->len * sizeof(*keys));
+	if (!keys)
+		return fail(p, -ENOMEM, "out of memory");
+	for (const struct pt_jnode *c = obj->child; c; c = c->next)
+		keys[k++] = c->key;
+	qsort(keys, k, sizeof(*keys), key_cmp);
+	for (size_t i = 1; i < k && !r; i++)
+		if (streq(keys[i - 1], keys[i]))
+			r = fail(p, -EINVAL, "member name \"%.40s\" appears twice", keys[i]);
+	free(keys);
+	return r;
 }
 
 static int parse_container(struct parser *p, struct pt_jnode *n, char close)
@@ -365,7 +369,7 @@ static int parse_container(struct parser *p, struct pt_jnode *n, char close)
 		if (p->pos < p->len && p->s[p->pos] == close) {
 			p->pos++;
 			p->depth--;
-			return 0;
+			return close == '}' ? check_duplicates(p, n) : 0;
 		}
 		return fail(p, -EINVAL, "expected ',' or '%c'", close);
 	}
@@ -408,6 +412,8 @@ static int parse_value(struct parser *p, struct pt_jnode **ret)
 			return fail(p, -EINVAL, "unknown literal");
 		break;
 	default:
+		if (c != '-' && (c < '0' || c > '9'))
+			return fail(p, -EINVAL, "expected a value");
 		n = new_node(p, PT_J_NUMBER);
 		if (!n || parse_number(p, n) < 0)
 			return p->r ? p->r : -ENOMEM;

@@ -8,6 +8,7 @@
 
 #include "log.h"
 #include "modules.h"
+#include "watch.h"
 
 struct pt_modules {
 	const struct pt_sysfs *sys;
@@ -258,9 +259,11 @@ static int load_rooted(struct pt_modules *m, struct kmod_module *mod, struct pt_
 		kmod_module_unref(dep);
 		if (skip)
 			continue;
+		pt_watch_begin("load module", order.names[i], 0);
 		r = pt_sysfs_hook_before(PT_IO_INSMOD, order.names[i], NULL);
 		if (r >= 0)
 			r = h->insmod(h->userdata, order.names[i]);
+		pt_watch_end();
 		if (r < 0)
 			return r;
 	}
@@ -281,15 +284,19 @@ int pt_modules_load(struct pt_modules *m, const char *name, struct pt_module_rep
 		not_found(m, name, rep);
 		return r;
 	}
-	if (m->sysroot)
+	if (m->sysroot) {
 		r = load_rooted(m, mod, rep);
-	else
+	} else {
 		/* install commands in modprobe.d are not run: a boot agent
 		 * must not start scripts written for another setup (often
 		 * the very vfio-pci-override.sh pt replaces). Options and
-		 * soft dependencies are honoured. */
+		 * soft dependencies are honoured. A module's init can hang:
+		 * the supervisor is watching. */
+		pt_watch_begin("load module", name, 0);
 		r = kmod_module_probe_insert_module(mod, KMOD_PROBE_IGNORE_COMMAND, NULL, NULL,
 						    NULL, NULL);
+		pt_watch_end();
+	}
 	if (rep->result == PT_MOD_SKIPPED && rep->error[0]) {
 		kmod_module_unref(mod);
 		return 0;

@@ -437,13 +437,10 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 		if (prot) {
 			pt_addr_format(&prot->addr, a);
 			if (same)
-				refuse(t, "%s %s: pt never binds it, nor its IOMMU group", f->name,
-				       prot->reason);
+				refuse(t, "%s %s", f->name, prot->reason);
 			else
-				refuse(t,
-				       "%s shares IOMMU group %d with %s, which %s: pt never binds "
-				       "that group",
-				       f->name, prot->group, a, prot->reason);
+				refuse(t, "%s shares IOMMU group %d with %s, which %s", f->name,
+				       prot->group, a, prot->reason);
 			pt_diag_error(&plan->diag, "%s", t->error);
 		} else if (f->state_err) {
 			refuse(t, "cannot read %s of %s: %s; not bound", f->state_err_attr, f->name,
@@ -529,6 +526,16 @@ const struct pt_selector *pt_plan_excluded_by(const struct pt_spec *spec,
 					      const struct pt_pci_func *f)
 {
 	return excluded_by(spec, f);
+}
+
+void pt_plan_refuse_taken(struct pt_plan *plan, int group, const char *reason)
+{
+	for (size_t i = 0; i < plan->n_targets; i++) {
+		struct pt_target *t = &plan->targets[i];
+
+		if (t->take && (group < 0 || t->fn->iommu_group == group))
+			refuse(t, "%s", reason);
+	}
 }
 
 size_t pt_plan_count_taken(const struct pt_plan *plan)

@@ -127,6 +127,10 @@ struct pt_target *pt_plan_take(struct pt_plan *plan, struct pt_pci_func *fn,
 const struct pt_selector *pt_plan_excluded_by(const struct pt_spec *spec,
 					      const struct pt_pci_func *f);
 
+/* Refuse every target still to be taken (group >= 0: only those in that
+ * IOMMU group): not bound, action skipped, `reason` as its error. */
+void pt_plan_refuse_taken(struct pt_plan *plan, int group, const char *reason);
+
 /* Targets still to be bound. */
 size_t pt_plan_count_taken(const struct pt_plan *plan);
 

@@ -204,3 +204,79 @@ int pt_rootdev_resolve(const struct pt_sysfs *sys, const char *root, struct pt_r
 	walk(sys, ret->device, ret, 0);
 	return 0;
 }
+
+/* Undo mountinfo's octal escapes (\040 for a blank) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+int pt_rootdev_mounted(const struct pt_sysfs *sys, struct pt_rootdev *ret, char *why,
+		       size_t whysize)
+{
+	char path[PATH_MAX], line[4096], devnum[32] = "", fstype[64] = "", source[1024] = "";
+	char target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+	FILE *f;
+
+	*ret = (struct pt_rootdev){ 0 };
+	why[0] = '\0';
+	if (pt_sysfs_path(sys, path, sizeof(path), "/proc/self/mountinfo") < 0)
+		return why_(why, whysize, -ENAMETOOLONG, "path too long");
+	f = fopen(path, "re");
+	if (!f)
+		return why_(why, whysize, -errno, "cannot read /proc/self/mountinfo: %s",
+			    strerror(errno));
+	/* The last mount on / is the one in effect. */
+	while (fgets(line, sizeof(line), f)) {
+		char mp[1024], dn[32], *dash;
+
+		if (sscanf(line, "%*s %*s %31s %*s %1023s", dn, mp) != 2 || !streq(mp, "/"))
+			continue;
+		dash = strstr(line, " - ");
+		if (!dash || sscanf(dash + 3, "%63s %1023s", fstype, source) != 2)
+			continue;
+		pt_strlcpy(devnum, dn, sizeof(devnum));
+	}
+	fclose(f);
+	if (!devnum[0])
+		return why_(why, whysize, -ENOENT, "nothing is mounted on /");
+	unescape(source);
+
+	if (pt_sysfs_path(sys, path, sizeof(path), "/sys/dev/block/%s", devnum) >= 0 &&
+	    (n = readlink(path, target, sizeof(target) - 1)) > 0) {
+		target[n] = '\0';
+	} else if (source[0] == '/') {
+		/* An anonymous device (btrfs, overlay): the source names it. */
+		struct stat st;
+		char node[PATH_MAX];
+
+		if (pt_sysfs_path(sys, node, sizeof(node), "%s", source) < 0 ||
+		    stat(node, &st) < 0 || !S_ISBLK(st.st_mode) ||
+		    pt_sysfs_path(sys, path, sizeof(path), "/sys/dev/block/%u:%u",
+				  major(st.st_rdev), minor(st.st_rdev)) < 0 ||
+		    (n = readlink(path, target, sizeof(target) - 1)) <= 0)
+			return why_(why, whysize, -EINVAL, "/ is %s on %s, not a block device here",
+				    fstype, source);
+		target[n] = '\0';
+	} else {
+		return why_(why, whysize, -EINVAL, "/ is %s on %s, not a local block device",
+			    fstype, source);
+	}
+	base = strrchr(target, '/');
+	pt_strlcpy(ret->device, base ? base + 1 : target, sizeof(ret->device));
+	walk(sys, ret->device, ret, 0);
+	return 0;
+}

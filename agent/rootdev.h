@@ -38,4 +38,15 @@ struct pt_rootdev {
 int pt_rootdev_resolve(const struct pt_sysfs *sys, const char *root, struct pt_rootdev *ret,
 		       char *why, size_t whysize);
 
+/*
+ * The PCI functions under the file system mounted on / now (for the
+ * integrations, when an initramfs is built: then the root is mounted and
+ * its controller has its driver, unlike at boot). Read from
+ * <sysroot>/proc/self/mountinfo; the device from its major:minor, or from
+ * the mount source when that is an anonymous device (btrfs). Returns 0,
+ * or -EINVAL when / is not on a local block device (nfs, zfs, tmpfs).
+ */
+int pt_rootdev_mounted(const struct pt_sysfs *sys, struct pt_rootdev *ret, char *why,
+		       size_t whysize);
+
 #endif

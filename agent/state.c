@@ -9,6 +9,7 @@
 
 #include "json.h"
 #include "state.h"
+#include "watch.h"
 
 static void hex4(struct pt_json *j, const char *key, unsigned v)
 {
@@ -285,8 +286,22 @@ static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
 	return r;
 }
 
+static int state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
+		       size_t errsize);
+
 int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
 		   size_t errsize)
+{
+	int r;
+
+	pt_watch_begin("write", PT_STATE_FILE, 0);
+	r = state_write(sys, data, len, err, errsize);
+	pt_watch_end();
+	return r;
+}
+
+static int state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
+		       size_t errsize)
 {
 	char dir[PATH_MAX], tmp[64];
 	struct stat st;

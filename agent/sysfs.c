@@ -3,14 +3,12 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sysfs.h"
+#include "watch.h"
 
 static const struct pt_io_hooks *hooks;
 
@@ -68,14 +66,26 @@ int pt_sysfs_path(const struct pt_sysfs *s, char *buf, size_t size, const char *
 	return (int)s->rootlen + n;
 }
 
+static int read_attr(const char *path, char *buf, size_t size);
+
 int pt_sysfs_read(const struct pt_sysfs *s _unused_, const char *path, char *buf, size_t size)
+{
+	int r;
+
+	if (size == 0)
+		return -EINVAL;
+	pt_watch_begin("read", path, 0);
+	r = read_attr(path, buf, size);
+	pt_watch_end();
+	return r;
+}
+
+static int read_attr(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
 	size_t len = 0;
 	int fd, r;
 
-	if (size == 0)
-		return -EINVAL;
 	r = pt_sysfs_hook_before(PT_IO_READ, path, NULL);
 	if (r < 0)
 		return r;
@@ -115,7 +125,19 @@ int pt_sysfs_read(const struct pt_sysfs *s _unused_, const char *path, char *buf
 	return (int)len;
 }
 
+static int write_attr(const char *path, const char *value);
+
 int pt_sysfs_write(const struct pt_sysfs *s _unused_, const char *path, const char *value)
+{
+	int r;
+
+	pt_watch_begin("write", path, 0);
+	r = write_attr(path, value);
+	pt_watch_end();
+	return r;
+}
+
+static int write_attr(const char *path, const char *value)
 {
 	size_t len = strlen(value);
 	ssize_t n;
@@ -142,64 +164,29 @@ int pt_sysfs_write(const struct pt_sysfs *s _unused_, const char *path, const ch
 	return 0;
 }
 
+struct guarded_write {
+	const struct pt_sysfs *s;
+	const char *path, *value;
+};
+
+static int do_guarded_write(void *arg)
+{
+	const struct guarded_write *w = arg;
+
+	return pt_sysfs_write(w->s, w->path, w->value);
+}
+
 int pt_sysfs_write_guarded(const struct pt_sysfs *s, const char *path, const char *value,
 			   unsigned timeout_ms)
 {
-	uint64_t deadline;
-	int pipefd[2], status, r, result = 0;
-	pid_t pid;
+	struct guarded_write w = { s, path, value };
+	int r;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return pt_sysfs_write(s, path, value);
-	pid = fork();
-	if (pid < 0) {
-		/* Without a process to spare, writing unguarded beats not
-		 * writing at all. */
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return pt_sysfs_write(s, path, value);
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		r = pt_sysfs_write(s, path, value);
-		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
-	}
-	close(pipefd[1]);
-
-	deadline = pt_now_ms() + timeout_ms;
-	for (;;) {
-		uint64_t now = pt_now_ms();
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-		ssize_t n;
-
-		if (now >= deadline) {
-			r = 0;
-		} else {
-			r = poll(&pfd, 1, (int)(deadline - now));
-			if (r < 0 && errno == EINTR)
-				continue;
-		}
-		if (r <= 0) {
-			close(pipefd[0]);
-			kill(pid, SIGKILL);
-			/* Reap it if it died at once; a task stuck in a driver
-			 * cannot die until the driver returns. */
-			(void)waitpid(pid, &status, WNOHANG);
-			return -ETIMEDOUT;
-		}
-		n = read(pipefd[0], &result, sizeof(result));
-		if (n < 0 && errno == EINTR)
-			continue;
-		close(pipefd[0]);
-		if (n != sizeof(result))
-			result = -EIO; /* the child died without an answer */
-		break;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return result;
+	/* This write guards itself: the supervisor waits for it longer. */
+	pt_watch_begin("write", path, timeout_ms + 1000);
+	r = pt_watch_guard(do_guarded_write, &w, timeout_ms);
+	pt_watch_end();
+	return r;
 }
 
 int pt_sysfs_link_name(const struct pt_sysfs *s _unused_, const char *path, char *buf, size_t size)
@@ -209,12 +196,17 @@ int pt_sysfs_link_name(const struct pt_sysfs *s _unused_, const char *path, char
 	ssize_t n;
 	int r;
 
+	pt_watch_begin("readlink", path, 0);
 	r = pt_sysfs_hook_before(PT_IO_READLINK, path, NULL);
-	if (r < 0)
-		return r;
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return -errno;
+	n = -1;
+	if (r >= 0) {
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n < 0)
+			r = -errno;
+	}
+	pt_watch_end();
+	if (r < 0 || n < 0)
+		return r < 0 ? r : -EIO;
 	target[n] = '\0';
 	while (n > 1 && target[n - 1] == '/')
 		target[--n] = '\0';
@@ -239,12 +231,14 @@ int pt_sysfs_list(const struct pt_sysfs *s _unused_, const char *path, pt_sysfs_
 	DIR *d;
 	int r;
 
+	pt_watch_begin("list", path, 0);
 	r = pt_sysfs_hook_before(PT_IO_LIST, path, NULL);
+	d = r < 0 ? NULL : opendir(path);
+	if (r >= 0 && !d)
+		r = -errno;
+	pt_watch_end();
 	if (r < 0)
 		return r;
-	d = opendir(path);
-	if (!d)
-		return -errno;
 	r = 0;
 	for (;;) {
 		errno = 0;

@@ -59,6 +59,43 @@ const char *pt_byte_repr(unsigned char c, char buf[static 5])
 	return buf;
 }
 
+size_t pt_utf8_decode(const unsigned char *s, size_t avail, uint32_t *ret_cp)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (avail == 0)
+		return 0;
+	if (s[0] < 0x80) {
+		n = 1;
+		cp = s[0];
+	} else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1fu;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	if (ret_cp)
+		*ret_cp = cp;
+	return n;
+}
+
 unsigned pt_edit_distance(const char *a, const char *b)
 {
 	unsigned row[256];

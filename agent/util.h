@@ -42,6 +42,14 @@ int pt_hexval(int c);
  */
 const char *pt_byte_repr(unsigned char c, char buf[static 5]);
 
+/*
+ * The valid UTF-8 sequence at s (at most avail bytes): its length, with its
+ * code point in *ret_cp (may be NULL); 0 when it is not valid UTF-8
+ * (overlong forms, surrogates and code points past U+10FFFF included).
+ * ASCII is a sequence of one. Never reads past a byte that ends it.
+ */
+size_t pt_utf8_decode(const unsigned char *s, size_t avail, uint32_t *ret_cp);
+
 /* Levenshtein distance of two short strings (capped at 255 characters). */
 unsigned pt_edit_distance(const char *a, const char *b);
 

@@ -7,8 +7,8 @@ set -eu -o pipefail
 
 build=(gcc make pkg-config libkmod-dev libblkid-dev libpci-dev libcmocka-dev jq kmod)
 static=(musl-tools autoconf automake libtool dpkg-dev xz-utils linux-libc-dev)
-vm=(qemu-system-x86 busybox-static cpio)
-lint=(shellcheck clang-format groff-base)
+vm=(qemu-system-x86 busybox-static cpio ovmf e2fsprogs)
+lint=(shellcheck clang-format groff-base nix-bin)
 
 case "${1:-test}" in
 build) want=("${build[@]}" "${static[@]}") ;;

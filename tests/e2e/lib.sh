@@ -19,7 +19,7 @@ REPO=${REPO:-$(cd "$E2E_DIR/../.." && pwd)}
 # Debian packages the suite needs: QEMU (TCG) with SeaBIOS, a static
 # busybox for the guest, kmod (modprobe --show-depends, depmod), cpio, jq
 # for the assertions, make + file for `make static`.
-E2E_PACKAGES="qemu-system-x86 busybox-static kmod cpio jq make file"
+E2E_PACKAGES="qemu-system-x86 busybox-static kmod cpio jq make file ovmf e2fsprogs"
 
 e2e_step() { echo "e2e: $*" >&2; }
 e2e_die() { echo "e2e: error: $*" >&2; exit 1; }

@@ -8,6 +8,7 @@
 # name is taken as a scenario. Without scenarios, all run, in this order:
 #   edu gpu-slot twin-nics recover pinned-mismatch bad-spec no-iommu off
 #   dryrun root-port config config-override chain-init no-vfio-module
+#   root-guard root-unresolved fb-release fb-keep status
 #
 # On a fresh Debian 12 machine it installs what is missing (apt-get),
 # builds the static agent (make static) when it is missing or older than
@@ -36,7 +37,8 @@ REPO=$(cd "$E2E_DIR/../.." && pwd)
 . "$E2E_DIR/lib.sh"
 
 ALL=(edu gpu-slot twin-nics recover pinned-mismatch bad-spec no-iommu off dryrun
-    root-port config config-override chain-init no-vfio-module)
+    root-port config config-override chain-init no-vfio-module root-guard root-unresolved
+    fb-release fb-keep status)
 # Two boots at a time on two cores or more (each QEMU is one TCG thread).
 JOBS=${PT_E2E_JOBS:-$(if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then echo 2; else echo 1; fi)}
 TMO=${PT_E2E_TIMEOUT:-60}
@@ -81,13 +83,19 @@ mkdir -p "$RUN"
 #           snd-hda-intel + codec) and the agent; /init = scenario.init
 #   conf    std + /etc/pt.conf (the config blob below)
 #   novfio  std without vfio-pci.ko (vfio and vfio_iommu_type1 stay)
+#   disk    std + virtio_pci, virtio_blk, ext4 (the root-disk guard)
+#   status  std + the static pt-status and the host's pci.ids
 initrd_of() {
     case $1 in
         config | config-override) echo conf ;;
         no-vfio-module) echo novfio ;;
+        root-guard | root-unresolved) echo disk ;;
+        status) echo status ;;
         *) echo std ;;
     esac
 }
+# The "root disk": ext4 with a known UUID and a file to read back.
+DISK_UUID=2d6c9a4e-7f0b-4c1e-9d3a-5b8e1f2a6c70
 cat >"$RUN/pt.conf" <<'CONF'
 # pt.conf for the e2e suite: same keys as the command line, without "pt."
 devices = 1234:11e8
@@ -103,6 +111,17 @@ for s in "${SCEN[@]}"; do
         conf) e2e_initrd "$BUILD" "$RUN/conf.cpio" -f "$RUN/pt.conf:/etc/pt.conf" ;;
         novfio) e2e_initrd "$BUILD" "$RUN/novfio.cpio" \
             -m "vfio vfio_iommu_type1 pci-stub bochs e1000e snd-hda-intel snd-hda-codec-generic" ;;
+        disk)
+            e2e_initrd "$BUILD" "$RUN/disk.cpio" -m "+virtio_pci virtio_blk ext4" &&
+                mkdir -p "$RUN/disk.d" && echo pt-root-disk >"$RUN/disk.d/hello" &&
+                mkfs.ext4 -q -F -U "$DISK_UUID" -L ptroot -d "$RUN/disk.d" "$RUN/disk.img" 8M
+            ;;
+        status)
+            [ -x "$BUILD/static/pt-status" ] || e2e_die "no $BUILD/static/pt-status (make static)"
+            ids=()
+            [ ! -f /usr/share/misc/pci.ids ] || ids=(-f /usr/share/misc/pci.ids:/usr/share/misc/pci.ids)
+            e2e_initrd "$BUILD" "$RUN/status.cpio" -f "$BUILD/static/pt-status:/sbin/pt-status" "${ids[@]}"
+            ;;
     esac || e2e_die "building the $v initramfs failed"
 done
 if [ -n "${BUILT[novfio]:-}" ] && cpio -t --quiet <"$RUN/novfio.cpio" | grep -q '/vfio-pci\.ko$'; then
@@ -237,6 +256,11 @@ boot() {
         fail "tests/state-schema.jq: $p"
     fi
     return 0
+}
+
+d_disk() { # ADDR: virtio-blk with the ext4 "root disk" (changes are not kept)
+    d "virtio-blk-pci,drive=disk0,addr=$1"
+    QARGS+=(-drive "file=$RUN/disk.img,if=none,id=disk0,format=raw,snapshot=on")
 }
 
 # ---- scenarios -----------------------------------------------------------------
@@ -485,6 +509,91 @@ sc_no_vfio_module() {
     dev_is 0000:00:07.0 driver_after e1000e
     dev_is 0000:00:03.0 driver_before null
     mod_absent vfio_pci
+}
+
+# 15. The root-disk guard: the disk's driver is loaded before the agent (so
+# the guard can see it), root=UUID= names its ext4 file system, and the list
+# selects its controller by id. libblkid resolves the UUID; the controller
+# is refused; the disk is still readable afterwards. The edu is bound.
+sc_root_guard() {
+    d_edu 03.0
+    d_disk 0a.0
+    boot disk -c "root=UUID=$DISK_UUID pt.devices=1af4:1001,1234:11e8 e2e.pre=virtio_pci,virtio_blk e2e.post=ext4 e2e.mount=/dev/vda" || return 0
+    expect .result partial
+    dev_is 0000:00:0a.0 action skipped
+    dev 0000:00:0a.0 error | grep -qF "holds the root file system (root=UUID=$DISK_UUID on vda)" ||
+        fail "0000:00:0a.0 error is '$(dev 0000:00:0a.0 error)'"
+    untouched 0000:00:0a.0 virtio-pci
+    bound 0000:00:03.0
+    section mount | grep -qx 'rc=0' || fail "the disk did not mount: $(section mount | tr '\n' ' ')"
+    section mount | grep -qx 'hello=pt-root-disk' || fail "the disk's file did not read back"
+}
+
+# 16. At boot the disk's driver has not run: root= cannot be resolved. The
+# state file records that instead of guessing (a list without protect=).
+sc_root_unresolved() {
+    d_edu 03.0
+    d_disk 0a.0
+    boot disk -c "root=UUID=$DISK_UUID pt.devices=1234:11e8" || return 0
+    expect .result ok
+    bound 0000:00:03.0
+    sj '.warnings[]' | grep -qF "root-disk guard: no block device has UUID=$DISK_UUID yet" ||
+        fail "no warning about the unresolved root: $(sj -c .warnings)"
+}
+
+# 17. UEFI (OVMF): efifb sits in the VGA's BAR. pt.fb=auto releases it
+# before binding: /proc/iomem has no framebuffer claim in the BAR after.
+sc_fb_release() {
+    d "VGA,addr=05.0"
+    boot std -u -c "pt.devices=1234:1111" || return 0
+    expect .result ok
+    bound 0000:00:05.0
+    if section iomem | grep -qiE 'efifb|BOOTFB|vesafb|simple'; then
+        fail "a framebuffer still claims memory: $(section iomem | grep -iE 'efifb|BOOTFB|vesafb|simple' | head -n 2 | tr '\n' ' ')"
+    fi
+    sj '.warnings[]' | grep -q "released the boot framebuffer (efifb at " ||
+        fail "no warning about the released framebuffer: $(sj -c .warnings)"
+    kmsg_has 'pt-agent: released the boot framebuffer'
+}
+
+# 18. The same with pt.fb=keep: the framebuffer stays, so the VGA is not
+# bound (vfio-pci would remove the framebuffer), and the state file says so.
+sc_fb_keep() {
+    d "VGA,addr=05.0"
+    boot std -u -c "pt.devices=1234:1111 pt.fb=keep" || return 0
+    expect .result failed
+    expect .options.fb keep
+    dev_is 0000:00:05.0 action skipped
+    dev 0000:00:05.0 error | grep -q "holds the boot framebuffer (efifb at .*pt.fb=keep keeps it" ||
+        fail "0000:00:05.0 error is '$(dev 0000:00:05.0 error)'"
+    section iomem | grep -q ' : efifb$' || fail "efifb no longer claims its memory"
+    untouched 0000:00:05.0 -
+}
+
+# 19. pt-status in the guest after the agent: exit 0 and the table; its
+# qemu-args; then pt-agent release (runtime): the NIC is back on e1000e,
+# and pt-status exits 1 saying so. QEMU does not fit in the initramfs, so
+# the qemu-args are checked here, field by field (tests/status runs the
+# host's qemu-system-x86_64 on them).
+sc_status() {
+    d_edu 03.0
+    d_nic 07.0
+    boot status -c "pt.devices=1234:11e8,8086:10d3 e2e.post=e1000e e2e.release=8086:10d3" || return 0
+    expect .result ok
+    section pt-status | grep -qx 'rc=0' || fail "pt-status after the agent: $(section pt-status | tail -n 3 | tr '\n' ' ')"
+    section pt-status | grep -q '0000:00:07.0' || fail "pt-status shows no row for 0000:00:07.0"
+    section qemu-args | grep -qx 'rc=0' || fail "pt-status qemu-args failed"
+    local args a
+    args=$(section qemu-args | grep -v '^rc=')
+    for a in 0000:00:03.0 0000:00:07.0; do
+        echo "$args" | grep -qE "^-device vfio-pci,host=$a,bus=pcie\.0,addr=0x[0-9a-f]+\.0x0(,multifunction=on)?$" ||
+            fail "qemu-args has no well-formed -device for $a: $(echo "$args" | tr '\n' ' ')"
+    done
+    [ "$(echo "$args" | grep -c '^-device ')" = 2 ] || fail "qemu-args has not exactly two -device lines"
+    section release | grep -qx 'rc=0' || fail "pt-agent release: $(section release | tail -n 3 | tr '\n' ' ')"
+    drv_is pci-final 0000:00:07.0 vfio-pci
+    section pt-status-after | grep -qx 'rc=1' || fail "pt-status after the release: $(section pt-status-after | grep rc=)"
+    section pt-status-after | grep -q 'e1000e' || fail "pt-status after the release does not name e1000e"
 }
 
 # ---- runner ----------------------------------------------------------------------

@@ -278,7 +278,8 @@ static void test_parse_every_key(void **state)
 
 	parse(&p, "BOOT_IMAGE=/vmlinuz pt.devices=26:00.0 pt.off pt.dryrun pt.group=strict "
 		  "pt.onfail=keep pt.fb=release pt.wait=1500 pt.log=debug "
-		  "pt.config=/etc/other.conf pt.timeout=250 pt.init=/sbin/init quiet\n");
+		  "pt.config=/etc/other.conf pt.timeout=250 pt.init=/sbin/init "
+		  "pt.protect=8086:a102@00:17.0 quiet\n");
 	assert_diag_counts(&p.d, 0, 0);
 	assert_string_equal(p.o.devices, "26:00.0");
 	assert_true(p.o.off);
@@ -291,6 +292,7 @@ static void test_parse_every_key(void **state)
 	assert_string_equal(p.o.config, "/etc/other.conf");
 	assert_int_equal(p.o.timeout_ms, 250);
 	assert_string_equal(p.o.init, "/sbin/init");
+	assert_string_equal(p.o.protect, "8086:a102@00:17.0");
 	assert_int_equal(p.o.set, BIT(_PT_KEY_MAX) - 1);
 	parsed_free(&p);
 }

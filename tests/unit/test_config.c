@@ -96,9 +96,10 @@ static void test_parse_every_key(void **state)
 	(void)state;
 
 	parse_ok(&p, "devices = 26:00.*\noff = 0\ndryrun = yes\ngroup = warn\nonfail = keep\n"
-		     "fb = keep\nwait = 2500\ntimeout = 750\nlog = err\n");
+		     "fb = keep\nwait = 2500\ntimeout = 750\nlog = err\nprotect = 00:17.0\n");
 	assert_diag_counts(&p.d, 0, 0);
 	assert_string_equal(p.o.devices, "26:00.*");
+	assert_string_equal(p.o.protect, "00:17.0");
 	assert_false(p.o.off);
 	assert_true(p.o.dryrun);
 	assert_int_equal(p.o.group, PT_GROUP_WARN);

@@ -1,0 +1,367 @@
+# nixos/module.nix — NixOS module for pt, the early-boot VFIO binding agent.
+#
+#   imports = [ ./path/to/pt/nixos/module.nix ];   # or pt.nixosModules.default
+#   hardware.pt = {
+#     enable = true;
+#     devices = [ "10de:1c03@26:00.0" "10de:10f1@26:00.1" ];
+#   };
+#
+# What it does:
+#   - puts the static pt-agent and the vfio modules into the initrd and runs
+#     the agent first: in scripted stage 1 at the head of
+#     boot.initrd.preDeviceCommands (before udev starts; the modules of
+#     boot.initrd.kernelModules are already loaded by then), in systemd
+#     stage 1 as a unit ordered before systemd-modules-load.service and
+#     udev's coldplug;
+#   - passes the device list on the kernel command line (pt.devices=…)
+#     and/or in /etc/pt.conf inside the initrd;
+#   - installs pt-status, a udev rule for /dev/vfio/*, and optional VM
+#     launcher services that wait for pt-status and take the QEMU
+#     arguments from `pt-status qemu-args`.
+#
+# All decisions are made by plain functions in ./lib.nix (tested without
+# nixpkgs by tests/nix/run.sh); this file only maps options onto NixOS.
+{
+  config,
+  lib,
+  pkgs,
+  ...
+}:
+let
+  ptLib = import ./lib.nix;
+  cfg = config.hardware.pt;
+  systemdStage1 = config.boot.initrd.systemd.enable;
+
+  # Paths of the two programs. pt-agent goes into the initrd (static build);
+  # pt-status runs in the booted system.
+  agent = "${cfg.agentPackage}/bin/pt-agent";
+  ptStatus = "${cfg.package}/bin/pt-status";
+
+  # What lib.nix's checks look at besides hardware.pt itself.
+  checkInput = cfg // {
+    inherit systemdStage1;
+    initrdKernelModules = config.boot.initrd.kernelModules;
+    otherKernelParams = config.boot.kernelParams;
+    modprobeConfig = config.boot.extraModprobeConfig;
+  };
+
+  confFile = pkgs.writeText "pt.conf" (ptLib.confText cfg);
+
+  enabledVms = lib.filterAttrs (_: vm: vm.enable) cfg.vmServices;
+  vmUsers = lib.unique (
+    lib.filter (u: u != null) (lib.mapAttrsToList (_: vm: vm.user) enabledVms)
+  );
+
+  deviceType = lib.types.submodule {
+    options = {
+      address = lib.mkOption {
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        example = "26:00.0";
+        description = "PCI address, `[domain:]bus:slot.func` (func may be `*`).";
+      };
+      id = lib.mkOption {
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        example = "10de:1c03";
+        description = ''
+          `vendor:device` or `vendor:device:subvendor:subdevice`. With
+          `address` too, the entry is pinned (`id@address`): pt binds the
+          function at that address only if it is this device.
+        '';
+      };
+      description = lib.mkOption {
+        type = lib.types.str;
+        default = "";
+        example = "GTX 1060 6GB";
+        description = "A note for humans; written as a comment into pt.conf.";
+      };
+      exclude = lib.mkOption {
+        type = lib.types.bool;
+        default = false;
+        description = "Exclude what this entry matches (`!entry`).";
+      };
+    };
+  };
+
+  vmType = lib.types.submodule (
+    { name, ... }:
+    {
+      options = {
+        enable = lib.mkOption {
+          type = lib.types.bool;
+          default = true;
+          description = "Whether to define the service `pt-vm-${name}`.";
+        };
+        qemu = lib.mkOption {
+          type = lib.types.str;
+          default = "${pkgs.qemu_kvm}/bin/qemu-system-x86_64";
+          defaultText = lib.literalExpression ''"''${pkgs.qemu_kvm}/bin/qemu-system-x86_64"'';
+          description = "The QEMU binary.";
+        };
+        qemuArgs = lib.mkOption {
+          type = lib.types.listOf lib.types.str;
+          default = [ ];
+          example = [
+            "-machine"
+            "q35,accel=kvm"
+            "-m"
+            "8G"
+          ];
+          description = ''
+            QEMU's arguments besides the `-device vfio-pci,…` ones, which
+            come from `pt-status qemu-args` when the service starts.
+          '';
+        };
+        xVga = lib.mkOption {
+          type = lib.types.bool;
+          default = false;
+          description = "Pass `--x-vga` to `pt-status qemu-args` (x-vga=on for the GPU).";
+        };
+        waitSeconds = lib.mkOption {
+          type = lib.types.ints.unsigned;
+          default = 30;
+          description = "`ExecStartPre=pt-status --wait` this many seconds.";
+        };
+        user = lib.mkOption {
+          type = lib.types.nullOr lib.types.str;
+          default = null;
+          description = "Run QEMU as this user (a member of `hardware.pt.vfioGroup`); null: root.";
+        };
+        autoStart = lib.mkOption {
+          type = lib.types.bool;
+          default = true;
+          description = "Start the VM at boot (WantedBy=multi-user.target).";
+        };
+      };
+    }
+  );
+in
+{
+  options.hardware.pt = {
+    enable = lib.mkEnableOption "pt, which hands PCI devices to vfio-pci early in the initrd";
+
+    package = lib.mkOption {
+      type = lib.types.package;
+      default = pkgs.callPackage ./package.nix { };
+      defaultText = lib.literalExpression "pkgs.callPackage ./package.nix { }";
+      description = "pt for the booted system (pt-status, and pt-agent's runtime mode).";
+    };
+
+    agentPackage = lib.mkOption {
+      type = lib.types.package;
+      default = pkgs.pkgsStatic.callPackage ./package.nix { };
+      defaultText = lib.literalExpression "pkgs.pkgsStatic.callPackage ./package.nix { }";
+      description = "pt built statically (musl); its pt-agent goes into the initrd.";
+    };
+
+    devices = lib.mkOption {
+      type = lib.types.listOf (lib.types.either lib.types.str deviceType);
+      default = [ ];
+      example = lib.literalExpression ''
+        [
+          { id = "10de:1c03"; address = "26:00.0"; description = "GTX 1060"; }
+          "10de:10f1@26:00.1"
+        ]
+      '';
+      description = ''
+        The PCI functions to hand to vfio-pci, one entry per element, in
+        pt's grammar: `26:00.0`, `0000:26:00.*`, `10de:1c03`,
+        `10de:1c03:1458:3fbb`, `10de:1c03@26:00.0` (pinned), `!0a:00.0`
+        (exclude). An attribute set `{ address; id; }` renders to the
+        pinned entry `id@address`. Checked when the system is evaluated.
+      '';
+    };
+
+    groupPolicy = lib.mkOption {
+      type = lib.types.nullOr (lib.types.enum [ "auto" "strict" "warn" ]);
+      default = null;
+      description = "IOMMU group policy (`pt.group=`); null: the agent's default, `auto`.";
+    };
+
+    onFail = lib.mkOption {
+      type = lib.types.nullOr (lib.types.enum [ "release" "keep" ]);
+      default = null;
+      description = "What a device that failed to bind gets (`pt.onfail=`); null: `release`.";
+    };
+
+    framebuffer = lib.mkOption {
+      type = lib.types.nullOr (lib.types.enum [ "auto" "release" "keep" ]);
+      default = null;
+      description = "Boot framebuffer on a target GPU (`pt.fb=`); null: `auto`.";
+    };
+
+    waitMs = lib.mkOption {
+      type = lib.types.nullOr lib.types.int;
+      default = null;
+      description = "Wait this long for listed devices that are not there yet (`pt.wait=`, 0-120000).";
+    };
+
+    timeoutMs = lib.mkOption {
+      type = lib.types.nullOr lib.types.int;
+      default = null;
+      description = "Give up on an unbind or probe after this long (`pt.timeout=`, 10-120000); null: 5000.";
+    };
+
+    protect = lib.mkOption {
+      type = lib.types.listOf lib.types.str;
+      default = [ ];
+      example = [ "8086:a102@00:17.0" ];
+      description = ''
+        PCI functions pt-agent must never bind, nor anything in their IOMMU
+        groups (`pt.protect=`): addresses, or pinned `id@address` entries.
+        Put the root file system's storage controller here: at boot pt-agent
+        runs before the disk's driver and cannot find it from `root=` by
+        itself, and a NixOS build runs in a sandbox that cannot look.
+        `pt-agent root-devices` on the running system prints the entries.
+      '';
+    };
+
+    logLevel = lib.mkOption {
+      type = lib.types.nullOr (lib.types.enum [ "err" "warn" "info" "debug" ]);
+      default = null;
+      description = "Verbosity of pt's kernel-log lines (`pt.log=`); null: `info`.";
+    };
+
+    dryRun = lib.mkOption {
+      type = lib.types.bool;
+      default = false;
+      description = "Plan, log and record, change nothing (`pt.dryrun`).";
+    };
+
+    commandLine = lib.mkOption {
+      type = lib.types.bool;
+      default = true;
+      description = ''
+        Put the settings on the kernel command line (`pt.devices=…` in
+        `boot.kernelParams`). The boot menu then shows them, and one initrd
+        serves every boot entry.
+      '';
+    };
+
+    configInInitrd = lib.mkOption {
+      type = lib.types.bool;
+      default = false;
+      description = ''
+        Write the settings to `/etc/pt.conf` in the initrd, instead of (with
+        `commandLine = false`) or as well as the command line. Keys on the
+        command line override the file key by key.
+      '';
+    };
+
+    extraVfioModules = lib.mkOption {
+      type = lib.types.listOf lib.types.str;
+      default = [ ];
+      example = [ "nvgrace_gpu_vfio_pci" ];
+      description = ''
+        vfio variant drivers to put into the initrd; pt-agent loads one when
+        its `vfio_pci:` alias matches a target.
+      '';
+    };
+
+    vfioGroup = lib.mkOption {
+      type = lib.types.str;
+      default = "vfio";
+      description = "Group that owns /dev/vfio/<group> (mode 0660), by a udev rule.";
+    };
+
+    vfioUsers = lib.mkOption {
+      type = lib.types.listOf lib.types.str;
+      default = [ ];
+      example = [ "alice" ];
+      description = "Users added to `vfioGroup`.";
+    };
+
+    vmServices = lib.mkOption {
+      type = lib.types.attrsOf vmType;
+      default = { };
+      description = ''
+        VM launchers: `pt-vm-<name>.service` runs `pt-status --wait`, then
+        QEMU with the `-device vfio-pci,…` arguments of
+        `pt-status qemu-args` and `qemuArgs`.
+      '';
+    };
+  };
+
+  config = lib.mkIf cfg.enable (
+    lib.mkMerge [
+      {
+        assertions = ptLib.assertions checkInput;
+        warnings = ptLib.warnings checkInput;
+
+        boot.kernelParams = ptLib.kernelParams cfg;
+
+        # pt-agent loads vfio_iommu_type1 and vfio-pci itself, with libkmod,
+        # after it has written driver_override: they only have to be
+        # available. Not in boot.initrd.kernelModules: systemd stage 1 would
+        # load them after pt-agent anyway, and a boot entry without a device
+        # list has no use for them.
+        boot.initrd.availableKernelModules = ptLib.vfioModules ++ cfg.extraVfioModules;
+
+        environment.systemPackages = [ cfg.package ];
+
+        services.udev.extraRules = ptLib.udevRules cfg.vfioGroup;
+        users.groups.${cfg.vfioGroup} = { };
+        # vfioUsers get the VFIO group; a VM service's user also gets kvm.
+        users.users =
+          lib.genAttrs cfg.vfioUsers (_: {
+            extraGroups = [ cfg.vfioGroup ];
+          })
+          // lib.genAttrs vmUsers (_: {
+            extraGroups = [
+              cfg.vfioGroup
+              "kvm"
+            ];
+          });
+
+        systemd.services = lib.mapAttrs' (
+          name: vm:
+          lib.nameValuePair "pt-vm-${name}" (
+            ptLib.vmService {
+              inherit name ptStatus;
+              inherit (vm) waitSeconds user;
+              wantedBy = lib.optional vm.autoStart "multi-user.target";
+              launcher = "${pkgs.writeShellScript "pt-vm-${name}" (
+                ptLib.vmLauncher {
+                  inherit ptStatus;
+                  inherit (vm) qemu qemuArgs xVga;
+                }
+              )}";
+            }
+          )
+        ) enabledVms;
+      }
+
+      # ---- scripted stage 1 ------------------------------------------------------
+      (lib.mkIf (!systemdStage1) {
+        # extra-utils copies the binary (a static one needs no libraries) and
+        # the init script's PATH holds it.
+        boot.initrd.extraUtilsCommands = ''
+          copy_bin_and_libs ${agent}
+        '';
+        boot.initrd.extraUtilsCommandsTest = ''
+          $out/bin/pt-agent --version
+        '';
+        # The earliest hook of stage-1-init.sh: after /proc, /sys, /dev and
+        # /run are mounted and boot.initrd.kernelModules are loaded, before
+        # udev starts and loads drivers by modalias. mkBefore: ahead of
+        # other modules' commands.
+        boot.initrd.preDeviceCommands = lib.mkBefore (ptLib.scriptedCommands "pt-agent");
+        boot.initrd.extraFiles = lib.mkIf cfg.configInInitrd {
+          "/etc/pt.conf".source = confFile;
+        };
+      })
+
+      # ---- systemd stage 1 --------------------------------------------------------
+      (lib.mkIf systemdStage1 {
+        boot.initrd.systemd.storePaths = [ agent ];
+        boot.initrd.systemd.services.pt-agent = ptLib.initrdService agent;
+        boot.initrd.systemd.contents = lib.mkIf cfg.configInInitrd {
+          "/etc/pt.conf".source = confFile;
+        };
+      })
+    ]
+  );
+
+  meta.maintainers = [ ];
+}

@@ -1,0 +1,211 @@
+#!/bin/bash
+# tests/nix/run.sh — checks of the NixOS integration (nixos/) that need no
+# nixpkgs: Debian's nix-bin parses every .nix file and evaluates the
+# module's logic (nixos/lib.nix), the module and the example against stubs
+# (tests/nix/cases.nix); the generated shell, unit and grammar are checked
+# with the tools that judge them (sh, shellcheck, systemd-analyze, and the
+# agent's own parser in agent/spec.c).
+#
+# Usage: tests/nix/run.sh        (as root it installs nix-bin and jq if missing)
+#
+# Prints one line per test and ends with "N passed, M failed"; exits 1 when
+# a test failed.
+set -eu -o pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+
+passed=0
+failed=0
+pass() {
+	echo "ok   $1"
+	passed=$((passed + 1))
+}
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	failed=$((failed + 1))
+}
+skip() {
+	echo "skip $1 ($2)"
+}
+
+# ---- prerequisites -------------------------------------------------------------
+# apt-get, retried while another process holds apt's or dpkg's lock.
+apt_retry() {
+	local try out
+	for try in $(seq 1 60); do
+		if out=$(DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=10 "$@" 2>&1); then
+			return 0
+		fi
+		if ! grep -qiE 'could not get lock|unable to acquire|lock-frontend|is another process using it' <<<"$out"; then
+			echo "$out" >&2
+			return 1
+		fi
+		echo "run.sh: apt is busy (try $try of 60); waiting" >&2
+		sleep 5
+	done
+	echo "$out" >&2
+	return 1
+}
+
+missing=()
+command -v nix-instantiate >/dev/null || missing+=(nix-bin)
+command -v jq >/dev/null || missing+=(jq)
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "run.sh: missing ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+		exit 1
+	fi
+	echo "run.sh: installing ${missing[*]}" >&2
+	apt_retry update -qq
+	apt_retry install -y -qq "${missing[@]}"
+fi
+
+# ---- a private Nix store and state -------------------------------------------------
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/store" "$tmp/state" "$tmp/log" "$tmp/conf" "$tmp/cache"
+printf 'build-users-group =\nsandbox = false\n' >"$tmp/conf/nix.conf"
+export NIX_STORE_DIR="$tmp/store" NIX_STATE_DIR="$tmp/state" NIX_LOG_DIR="$tmp/log"
+export NIX_CONF_DIR="$tmp/conf" XDG_CACHE_HOME="$tmp/cache" NIX_PATH=
+
+# Evaluate EXPR (a function of { root }) and print the result as JSON.
+nix_eval() {
+	nix-instantiate --eval --strict --json --argstr root "$root" -E "$1"
+}
+# The same, for a string result: print the string itself.
+nix_text() {
+	nix_eval "$1" | jq -r .
+}
+
+# ---- every .nix file parses ----------------------------------------------------------
+while IFS= read -r -d '' f; do
+	rel=${f#"$root"/}
+	if err=$(nix-instantiate --parse "$f" 2>&1 >/dev/null); then
+		pass "parse $rel"
+	else
+		fail "parse $rel" "$err"
+	fi
+done < <(find "$root/nixos" "$here" -name '*.nix' -type f -print0 | sort -z)
+
+# ---- evaluation tests (tests/nix/cases.nix) ----------------------------------------------
+if nix-instantiate --eval --strict --json "$here/cases.nix" >"$tmp/cases.json" 2>"$tmp/cases.err"; then
+	while IFS=$'\t' read -r ok name detail; do
+		if [ "$ok" = true ]; then
+			pass "$name"
+		else
+			fail "$name" "$detail"
+		fi
+	done < <(jq -r '.[] | [(.ok | tostring), .name, .detail] | @tsv' "$tmp/cases.json")
+else
+	fail "evaluate tests/nix/cases.nix" "$(head -c 3000 "$tmp/cases.err")"
+fi
+
+# ---- lib.nix's version is the Makefile's ---------------------------------------------------
+make_version=$(sed -n 's/^VERSION := *//p' "$root/Makefile")
+nix_version=$(nix_text '{ root }: (import (root + "/nixos/lib.nix")).version')
+if [ -n "$make_version" ] && [ "$make_version" = "$nix_version" ]; then
+	pass "version: nixos/lib.nix and Makefile agree ($nix_version)"
+else
+	fail "version: nixos/lib.nix and Makefile agree" "lib.nix $nix_version, Makefile $make_version"
+fi
+
+# ---- generated shell ---------------------------------------------------------------------
+lib='(import (root + "/nixos/lib.nix"))'
+nix_text "{ root }: $lib.scriptedCommands \"/nix/store/x-pt-static/bin/pt-agent\"" >"$tmp/pre-device.sh"
+nix_text "{ root }: $lib.vmLauncher { ptStatus = \"/nix/store/x-pt/bin/pt-status\"; qemu = \"/nix/store/x-qemu/bin/qemu-system-x86_64\"; qemuArgs = [ \"-m\" \"8G\" \"-name\" \"it's\" ]; xVga = true; }" >"$tmp/launcher.sh"
+if err=$(sh -n "$tmp/pre-device.sh" 2>&1); then
+	pass "scripted stage 1: preDeviceCommands fragment is valid sh"
+else
+	fail "scripted stage 1: preDeviceCommands fragment is valid sh" "$err"
+fi
+if err=$(bash -n "$tmp/launcher.sh" 2>&1); then
+	pass "VM launcher: valid bash"
+else
+	fail "VM launcher: valid bash" "$err"
+fi
+if command -v shellcheck >/dev/null; then
+	if err=$(shellcheck -s sh "$tmp/pre-device.sh" 2>&1); then
+		pass "scripted stage 1: shellcheck (sh)"
+	else
+		fail "scripted stage 1: shellcheck (sh)" "$err"
+	fi
+	if err=$(shellcheck -s bash "$tmp/launcher.sh" 2>&1); then
+		pass "VM launcher: shellcheck (bash)"
+	else
+		fail "VM launcher: shellcheck (bash)" "$err"
+	fi
+else
+	skip "shellcheck of generated scripts" "shellcheck not installed"
+fi
+# The launcher's QEMU command, run with stand-ins for pt-status (its
+# qemu-args output: one "-device ARG" per line, agent/status.c) and QEMU.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\nprintf "%%s\\n" "-device vfio-pci,host=0000:26:00.0,multifunction=on,x-vga=on" "-device vfio-pci,host=0000:26:00.1"\n' >"$tmp/bin/pt-status"
+# shellcheck disable=SC2016 # the $a belongs to the stand-in script
+printf '#!/bin/sh\nfor a; do printf "%%s\\n" "$a"; done\n' >"$tmp/bin/qemu"
+chmod +x "$tmp/bin/pt-status" "$tmp/bin/qemu"
+sed -e "s|/nix/store/x-pt/bin/pt-status|$tmp/bin/pt-status|" \
+	-e "s|/nix/store/x-qemu/bin/qemu-system-x86_64|$tmp/bin/qemu|" "$tmp/launcher.sh" >"$tmp/launcher-run.sh"
+expected=$'-device\nvfio-pci,host=0000:26:00.0,multifunction=on,x-vga=on\n-device\nvfio-pci,host=0000:26:00.1\n-m\n8G\n-name\nit\'s'
+if got=$(bash "$tmp/launcher-run.sh" 2>&1) && [ "$got" = "$expected" ]; then
+	pass "VM launcher: QEMU gets pt-status's arguments, then qemuArgs, word by word"
+else
+	fail "VM launcher: QEMU gets pt-status's arguments, then qemuArgs, word by word" "got: ${got//$'\n'/ | }"
+fi
+
+# ---- the initrd unit, as systemd reads it --------------------------------------------------
+if command -v systemd-analyze >/dev/null; then
+	mkdir -p "$tmp/unit"
+	nix_text "{ root }: $lib.unitText \"/bin/true\"" >"$tmp/unit/pt-agent.service"
+	if err=$(systemd-analyze verify --man=no "$tmp/unit/pt-agent.service" 2>&1) && [ -z "$err" ]; then
+		pass "systemd stage 1: unit passes systemd-analyze verify"
+	else
+		fail "systemd stage 1: unit passes systemd-analyze verify" "$err"
+	fi
+else
+	skip "systemd-analyze verify of the unit" "systemd-analyze not installed"
+fi
+
+# ---- the grammar against agent/spec.c ------------------------------------------------------
+cc=$(command -v cc || command -v gcc || true)
+if [ -n "$cc" ] && [ -f "$root/agent/spec.c" ]; then
+	if err=$("$cc" -std=gnu11 -D_GNU_SOURCE -I"$root/agent" -o "$tmp/spec-check" \
+		"$here/spec-check.c" "$root/agent/spec.c" "$root/agent/util.c" 2>&1); then
+		# shellcheck disable=SC2016 # ${...} is Nix, not shell
+		nix_eval '{ root }:
+			let
+			  g = import (root + "/tests/nix/grammar.nix");
+			  l = import (root + "/nixos/lib.nix");
+			  texts = map (c: c.text) (g.entries ++ g.lists) ++ g.generated;
+			in map (t: let r = l.parseList t; in {
+			  text = t;
+			  verdict = if r.valid then "ok ${toString (builtins.length r.entries)}" else "err";
+			}) texts' >"$tmp/grammar.json"
+		jq -j '.[] | .text + "\u0000"' "$tmp/grammar.json" | "$tmp/spec-check" | sed 's/^err .*/err/' >"$tmp/c.txt"
+		jq -r '.[] | .verdict' "$tmp/grammar.json" >"$tmp/nix.txt"
+		total=$(wc -l <"$tmp/nix.txt")
+		if [ "$(wc -l <"$tmp/c.txt")" -ne "$total" ]; then
+			fail "grammar: agent/spec.c and lib.nix agree" "spec-check gave $(wc -l <"$tmp/c.txt") results for $total lists"
+		else
+			differ=$(paste -d '\t' "$tmp/nix.txt" "$tmp/c.txt" |
+				jq -R -s --slurpfile t "$tmp/grammar.json" '
+					split("\n")[:-1] | to_entries
+					| map(select((.value | split("\t")) as $v | $v[0] != $v[1]))
+					| map("\($t[0][.key].text | tojson): lib.nix \(.value | split("\t")[0]), spec.c \(.value | split("\t")[1])")
+					| .[:5] | join("; ")' -r)
+			if [ -z "$differ" ]; then
+				pass "grammar: agent/spec.c and lib.nix agree on all $total lists"
+			else
+				fail "grammar: agent/spec.c and lib.nix agree" "$differ"
+			fi
+		fi
+	else
+		fail "grammar: build tests/nix/spec-check.c with agent/spec.c" "$err"
+	fi
+else
+	skip "grammar: agent/spec.c and lib.nix agree" "no C compiler"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
