@@ -423,6 +423,11 @@ int pt_state_read(const struct pt_sysfs *sys, const char *boot_id, struct pt_jdo
 		return fail(err, errsize, -EINVAL, "%s is not a regular file of at most %u bytes",
 			    PT_STATE_FILE, PT_JSONR_MAX_SIZE);
 	}
+	if (st.st_uid != geteuid()) {
+		close(fd);
+		return fail(err, errsize, -EPERM, "%s is owned by uid %u: not pt-agent's; not read",
+			    PT_STATE_FILE, (unsigned)st.st_uid);
+	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf) {
 		close(fd);

@@ -740,6 +740,14 @@ int pt_sstate_read(const struct pt_sysfs *sys, struct pt_sstate *ret, char *err,
 		close(fd);
 		return verr(&c, -EINVAL, "", "not a regular file");
 	}
+	/* pt-agent runs as root: a state file someone else owns is not its. */
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		close(fd);
+		return verr(&c, -EPERM, "",
+			    "is owned by uid %u, not root: pt-agent did not write it, so it is not "
+			    "read",
+			    (unsigned)st.st_uid);
+	}
 	buf = malloc(PT_JSONR_MAX_SIZE + 1);
 	if (!buf) {
 		close(fd);

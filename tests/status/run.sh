@@ -296,6 +296,13 @@ rm "$r/run/pt/state.json"
 ln -s ../../etc/passwd "$r/run/pt/state.json"
 check hostile-symlink-status "$r"
 
+# A state file someone else owns is not pt-agent's: not read.
+if [ "$(id -u)" = 0 ]; then
+	r=$(variant hostile-owner)
+	chown 65534:65534 "$r/run/pt/state.json"
+	check hostile-owner-status "$r"
+fi
+
 # Terminal escapes in the agent's texts are shown, not obeyed.
 r=$(variant hostile-escape)
 ST_RESULT=partial ST_ERRORS="$(jq -cn --arg e $'evil\e]0;owned\a\e[2J text\xc2\x9b' '[$e]')" \
