@@ -58,7 +58,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 
 .PHONY: all static check check-unit check-fixture check-lint check-format format \
 	install clean demo check-e2e check-status check-nix check-integration check-fuzz \
-	check-valgrind fuzz
+	check-valgrind fuzz bench
 all: $(BUILD)/pt-agent $(BUILD)/pt-status
 
 $(OBJ)/%.o: agent/%.c $(HDRS) | $(OBJ)
@@ -79,6 +79,7 @@ $(OBJ) $(ASAN) $(BUILD)/static:
 STATIC_DEPS := $(BUILD)/deps
 STATIC_FLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' $(WARN) \
 	-fno-common -Os -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
 	-ffile-prefix-map=$(CURDIR)/=
 
 static: $(STATIC_DEPS)/sysroot/env.mk
@@ -103,12 +104,12 @@ $(BUILD)/static/%.o: agent/%.c $(HDRS) $(STATIC_ENV) | $(BUILD)/static
 
 $(BUILD)/static/pt-agent: $(CORE:%=$(BUILD)/static/%.o) $(BUILD)/static/pt-agent.o
 	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
-	strip -o $@ $@.unstripped
+	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
 
 $(BUILD)/static/pt-status: $(CORE:%=$(BUILD)/static/%.o) $(STATUS:%=$(BUILD)/static/%.o) \
 		$(BUILD)/static/pt-status.o
 	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
-	strip -o $@ $@.unstripped
+	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
 endif
 
 # ---- tests ---------------------------------------------------------------------
@@ -142,7 +143,7 @@ check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent static
 
 SHELL_SCRIPTS = $(shell git ls-files '*.sh' 2>/dev/null) $(wildcard .ci/run)
 MANPAGES = $(wildcard man/*.8)
-GUEST_SCRIPTS = $(wildcard tests/e2e/*.init)
+GUEST_SCRIPTS = $(wildcard tests/e2e/*.init tests/bench/*.init)
 check-lint:
 	shellcheck -x $(SHELL_SCRIPTS)
 	shellcheck -s sh $(GUEST_SCRIPTS)
@@ -152,7 +153,7 @@ check-lint:
 	done; echo "man pages: groff reports no warnings"
 
 C_SOURCES = agent/*.c agent/*.h tests/unit/*.c tests/unit/*.h tests/fixture/*.c \
-	tests/fixture/*.h tests/fuzz/*.c
+	tests/fixture/*.h tests/fuzz/*.c tests/bench/*.c
 check-format:
 	@clang-format --dry-run --Werror $(C_SOURCES) && echo "clang-format: clean"
 
@@ -219,6 +220,10 @@ fuzz: $(FUZZ:%=$(BUILD)/fuzz/fuzz_%)
 			grep -E '^(stat::|#[0-9]+ *DONE|==|SUMMARY|artifact)' ; \
 		test "$${PIPESTATUS[0]}" = 0; \
 	done
+
+# ---- benchmarks (tests/bench/run.sh; results in BENCHMARKS.md) -------------
+bench: static
+	PT_BENCH_WARN='$(WARN)' bash tests/bench/run.sh $(BUILD)
 
 # ---- install -------------------------------------------------------------------
 install: all

@@ -694,7 +694,7 @@ static void check_vfio_available(struct run *run)
 
 static void load_modules(struct run *run)
 {
-	static const char *const base[] = { "vfio_iommu_type1", "vfio-pci" };
+	static const char *const base[] = { "vfio-pci", "vfio_iommu_type1" };
 	struct pt_module_report *rep;
 
 	for (size_t i = 0; i < ELEMENTSOF(base); i++) {
@@ -933,7 +933,7 @@ static bool plan_list(struct run *run)
 		return false;
 	}
 
-	r = pt_pci_iommu_group_count(&run->sys);
+	r = pt_pci_iommu_on(&run->sys);
 	run->report.iommu = r > 0;
 	run->iommu_checked = true;
 

@@ -83,6 +83,20 @@ static int unbind(const struct pt_bind *b, struct pt_pci_func *f, char *err, siz
 	return 0;
 }
 
+/* drivers_probe for a device whose driver_override names the vfio driver:
+ * only that driver's probe can run, so no child process guards it (the
+ * supervisor still watches the worker). */
+static int probe_own(const struct pt_bind *b, struct pt_pci_func *f)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = pt_sysfs_path(b->sys, path, sizeof(path), "/sys/bus/pci/drivers_probe");
+	if (r < 0)
+		return r;
+	return pt_sysfs_write(b->sys, path, f->name);
+}
+
 static int probe(const struct pt_bind *b, struct pt_pci_func *f)
 {
 	char path[PATH_MAX];
@@ -241,7 +255,7 @@ static int claim(const struct pt_bind *b, struct pt_target *t)
 			pt_watch_journal(PT_J_UNBOUND, f->name, host);
 		}
 		if (!streq(f->driver, t->driver)) {
-			pr = probe(b, f);
+			pr = streq(f->override, t->driver) ? probe_own(b, f) : probe(b, f);
 			r = pt_pci_reload_driver(b->pci, f);
 			if (r < 0) {
 				snprintf(t->error, sizeof(t->error),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* json.c — see json.h. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -85,8 +86,19 @@ void pt_json_escape(struct pt_buf *out, const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		size_t n = pt_utf8_decode(p, strnlen((const char *)p, 4), NULL);
+		const unsigned char *q = p;
+		size_t n;
 		char esc[8];
+
+		/* The common case: a run of printable ASCII, copied at once. */
+		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+			q++;
+		if (q > p) {
+			pt_buf_add(out, (const char *)p, (size_t)(q - p));
+			p = q;
+			continue;
+		}
+		n = pt_utf8_decode(p, strnlen((const char *)p, 4), NULL);
 
 		if (n == 0) {
 			pt_buf_puts(out, "\\ufffd");
@@ -156,6 +168,20 @@ void pt_json_int(struct pt_json *j, int64_t v)
 {
 	before_value(j);
 	pt_buf_printf(j->out, "%" PRId64, v);
+}
+
+void pt_json_double(struct pt_json *j, double v)
+{
+	char buf[40];
+
+	if (!isfinite(v)) {
+		pt_json_null(j);
+		return;
+	}
+	before_value(j);
+	snprintf(buf, sizeof(buf), "%.17g", v);
+	/* "1e+300" is JSON; "inf" never gets here. */
+	pt_buf_puts(j->out, buf);
 }
 
 void pt_json_bool(struct pt_json *j, bool v)

@@ -31,6 +31,9 @@ void pt_json_key(struct pt_json *j, const char *key);
 void pt_json_string(struct pt_json *j, const char *s);	       /* NULL → null */
 void pt_json_string_or_null(struct pt_json *j, const char *s); /* "" → null */
 void pt_json_int(struct pt_json *j, int64_t v);
+/* A finite double, round-trip exact (%.17g); NaN and infinities, which
+ * JSON cannot hold, become null. */
+void pt_json_double(struct pt_json *j, double v);
 void pt_json_bool(struct pt_json *j, bool v);
 void pt_json_null(struct pt_json *j);
 

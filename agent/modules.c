@@ -83,6 +83,11 @@ int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret)
 	}
 	kmod_set_log_fn(m->ctx, kmod_log, NULL);
 	kmod_set_log_priority(m->ctx, (int)pt_log_get_level());
+	/* Map the modules directory's indexes once, as modprobe does; without
+	 * this every lookup opens and reads them again. */
+	if (kmod_load_resources(m->ctx) < 0) {
+		/* a missing modules directory: lookups say so later */
+	}
 	*ret = m;
 	return 0;
 }

@@ -386,7 +386,29 @@ int pt_pci_group_list(struct pt_pci *pci, int group, pt_sysfs_dir_fn fn, void *u
 	return pt_sysfs_list(pci->sys, path, fn, userdata);
 }
 
-static int count_one(const char *name _unused_, void *userdata)
+static int found_one(const char *name _unused_, void *userdata)
+{
+	*(int *)userdata = 1;
+	return -ECANCELED; /* one is enough to know the IOMMU is on */
+}
+
+int pt_pci_iommu_on(const struct pt_sysfs *sys)
+{
+	char path[PATH_MAX];
+	int r, n = 0;
+
+	r = pt_sysfs_path(sys, path, sizeof(path), "/sys/kernel/iommu_groups");
+	if (r < 0)
+		return r;
+	r = pt_sysfs_list(sys, path, found_one, &n);
+	if (r == -ENOENT)
+		return 0;
+	if (r == -ECANCELED)
+		return n;
+	return r < 0 ? r : n;
+}
+
+static int count_all(const char *name _unused_, void *userdata)
 {
 	(*(int *)userdata)++;
 	return 0;
@@ -400,7 +422,7 @@ int pt_pci_iommu_group_count(const struct pt_sysfs *sys)
 	r = pt_sysfs_path(sys, path, sizeof(path), "/sys/kernel/iommu_groups");
 	if (r < 0)
 		return r;
-	r = pt_sysfs_list(sys, path, count_one, &n);
+	r = pt_sysfs_list(sys, path, count_all, &n);
 	if (r == -ENOENT)
 		return 0;
 	return r < 0 ? r : n;

@@ -78,7 +78,11 @@ int pt_pci_reload_driver(struct pt_pci *pci, struct pt_pci_func *f);
 int pt_pci_group_list(struct pt_pci *pci, int group, pt_sysfs_dir_fn fn,
 		      void *userdata) _must_check_;
 
-/* Number of IOMMU groups (0: no IOMMU, or it is off). */
+/* Is there an IOMMU group at all? 1 or 0 (the listing stops at the first;
+ * on a host with thousands of functions it need not read them all). */
+int pt_pci_iommu_on(const struct pt_sysfs *sys);
+
+/* The number of IOMMU groups (for reports; lists them all). */
 int pt_pci_iommu_group_count(const struct pt_sysfs *sys);
 
 /* Parse a PCI modalias ("pci:v...d...sv...sd...bc..sc..i..") into the

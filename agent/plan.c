@@ -69,12 +69,27 @@ struct pt_target *pt_plan_find(struct pt_plan *plan, const struct pt_pci_func *f
 	return NULL;
 }
 
+/* Index of the first group >= group (the array is sorted). */
+static size_t group_lower_bound(const struct pt_plan *plan, int group)
+{
+	size_t lo = 0, hi = plan->n_groups;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (plan->groups[mid].group < group)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 struct pt_group *pt_plan_group(struct pt_plan *plan, int group)
 {
-	for (size_t i = 0; i < plan->n_groups; i++)
-		if (plan->groups[i].group == group)
-			return &plan->groups[i];
-	return NULL;
+	size_t at = group_lower_bound(plan, group);
+
+	return at < plan->n_groups && plan->groups[at].group == group ? &plan->groups[at] : NULL;
 }
 
 /* Add a record for fn (kept sorted). Returns it, or NULL on ENOMEM. The
@@ -303,8 +318,7 @@ int pt_plan_add_group(struct pt_plan *plan, int group, struct pt_pci_func *const
 		plan->groups = v;
 		plan->cap_groups = cap;
 	}
-	for (at = 0; at < plan->n_groups && plan->groups[at].group < group; at++)
-		;
+	at = group_lower_bound(plan, group);
 	memmove(plan->groups + at + 1, plan->groups + at,
 		(plan->n_groups - at) * sizeof(*plan->groups));
 	g = &plan->groups[at];

@@ -135,10 +135,12 @@ static void emit_node(struct pt_json *j, const struct pt_jnode *n)
 		pt_json_bool(j, n->b);
 		break;
 	case PT_J_NUMBER:
+		/* Not every number fits int64_t: casting 1e300 would be
+		 * undefined behaviour (found by fuzz_state). */
 		if (n->is_int)
 			pt_json_int(j, n->i);
 		else
-			pt_json_int(j, (int64_t)n->d);
+			pt_json_double(j, n->d);
 		break;
 	case PT_J_STRING:
 		pt_json_string(j, n->s);

@@ -48,6 +48,51 @@ int pt_sysfs_init(struct pt_sysfs *s, const char *root)
 	return 0;
 }
 
+/* The paths here are made of %s and %d only: a small formatter for those,
+ * vsnprintf for anything else. */
+static int fast_path(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	size_t n = 0;
+
+	for (const char *f = fmt; *f; f++) {
+		char num[16];
+		const char *add;
+		size_t len;
+
+		if (*f != '%') {
+			if (n + 1 >= size)
+				return -1;
+			buf[n++] = *f;
+			continue;
+		}
+		f++;
+		if (*f == 's') {
+			add = va_arg(ap, const char *);
+		} else if (*f == 'd') {
+			int v = va_arg(ap, int);
+			unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+			char *e = num + sizeof(num);
+
+			*--e = '\0';
+			do
+				*--e = (char)('0' + u % 10);
+			while (u /= 10);
+			if (v < 0)
+				*--e = '-';
+			add = e;
+		} else {
+			return -2;
+		}
+		len = strlen(add);
+		if (n + len >= size)
+			return -1;
+		memcpy(buf + n, add, len);
+		n += len;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
 int pt_sysfs_path(const struct pt_sysfs *s, char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
@@ -57,12 +102,19 @@ int pt_sysfs_path(const struct pt_sysfs *s, char *buf, size_t size, const char *
 		return -ENAMETOOLONG;
 	memcpy(buf, s->root, s->rootlen);
 	va_start(ap, fmt);
-	n = vsnprintf(buf + s->rootlen, size - s->rootlen, fmt, ap);
+	n = fast_path(buf + s->rootlen, size - s->rootlen, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return -EINVAL;
-	if ((size_t)n >= size - s->rootlen)
+	if (n == -2) {
+		va_start(ap, fmt);
+		n = vsnprintf(buf + s->rootlen, size - s->rootlen, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return -EINVAL;
+		if ((size_t)n >= size - s->rootlen)
+			return -ENAMETOOLONG;
+	} else if (n < 0) {
 		return -ENAMETOOLONG;
+	}
 	return (int)s->rootlen + n;
 }
 

@@ -36,7 +36,15 @@ void pt_watch_begin(const char *what, const char *path, unsigned slack_ms)
 		return;
 	if (shm->depth++ > 0)
 		return;
-	snprintf(shm->what, sizeof(shm->what), "%s %s", what, path);
+	{
+		size_t n = strlen(what);
+
+		if (n > sizeof(shm->what) / 2)
+			n = sizeof(shm->what) / 2;
+		memcpy(shm->what, what, n);
+		shm->what[n] = ' ';
+		pt_strlcpy(shm->what + n + 1, path, sizeof(shm->what) - n - 1);
+	}
 	shm->slack_ms = slack_ms;
 	__atomic_store_n(&shm->since_ms, pt_now_ms(), __ATOMIC_RELEASE);
 }

@@ -172,6 +172,34 @@ static void hostile_spec_is_valid_json(void **state)
 	drop(&s);
 }
 
+/* Regression (fuzz_state): a previous state's group entry with a number
+ * that is no int64 (2e50) was re-emitted through a cast to int64_t:
+ * undefined behaviour. It is re-emitted as the number it is. */
+static void carried_over_float_is_kept(void **state)
+{
+	static const char prev[] = "{\"schema\": 1, \"boot_id\": \"b\", \"devices\": [], "
+				   "\"groups\": [{\"group\": 16, \"weight\": 2e50, \"x\": -0.5}]}";
+	struct pt_jdoc doc;
+	struct pt_jerror err;
+	struct sample s;
+	struct pt_buf b;
+
+	(void)state;
+	assert_int_equal(pt_jsonr_parse(prev, strlen(prev), &doc, &err), 0);
+	sample(&s, "26:00.0");
+	s.r.previous = doc.root;
+	pt_buf_init(&b);
+	pt_state_render(&s.r, &b);
+	assert_true(pt_buf_ok(&b));
+	assert_int_equal(jq(b.data, "-e",
+			    ".groups[] | select(.group == 16) | .weight == 2e50 "
+			    "and .x == -0.5"),
+			 0);
+	pt_buf_free(&b);
+	pt_jsonr_free(&doc);
+	drop(&s);
+}
+
 static char root[PATH_MAX];
 
 static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -294,6 +322,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(renders_the_schema),
 		cmocka_unit_test(hostile_spec_is_valid_json),
+		cmocka_unit_test(carried_over_float_is_kept),
 		cmocka_unit_test_setup_teardown(writes_atomically_with_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_symlinks_and_foreign_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_run_directory, setup, teardown),

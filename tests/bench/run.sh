@@ -1,0 +1,533 @@
+#!/bin/bash
+# run.sh [BUILD_DIR] — pt's benchmarks (`make bench`). What is measured and
+# why: BENCHMARKS.md at the repository root. Writes BUILD_DIR/bench/:
+#   results.md     every table (BENCHMARKS.md quotes it)
+#   fixture.tsv    one line per fixture configuration and implementation
+#   qemu.tsv       one line per QEMU boot
+#   size.tsv       sizes
+#   profile-*.txt  callgrind: the agent's instructions by function
+#   qemu/          the initramfs and every boot's console and results logs
+#
+# Parts (PT_BENCH_PARTS, default "fixture qemu size"):
+#   fixture  pt-agent (the static musl binary that ships) against the floor
+#            (floor.c: the least the same guarantees need) and the wiki loop
+#            (wiki-loop.sh under busybox sh) on fixture trees of 64, 512 and
+#            4096 PCI functions, 4 targets and every virtual function as
+#            targets, three variants (see BENCHMARKS.md): wall time per run
+#            (median of PT_BENCH_REPS), instructions (callgrind, all
+#            processes), peak RSS.
+#   qemu     Debian's kernel in QEMU (TCG): pt-agent against the wiki loop
+#            with kmod's modprobe, PT_BENCH_BOOTS boots each, kernel-log
+#            timestamps, time inside module initialisation (initcall_debug).
+#   size     the stripped static agent, what each library adds (link map),
+#            variants, and what each approach adds to an initramfs.
+#
+# Environment:
+#   PT_BENCH_PARTS     see above
+#   PT_BENCH_SIZES     machine sizes (default "64 512 4096"; each >= 21)
+#   PT_BENCH_REPS      timed runs per configuration (default 21)
+#   PT_BENCH_BIG_REPS  timed runs when a run binds thousands (default 5)
+#   PT_BENCH_BOOTS     QEMU boots per approach (default 5)
+#   PT_BENCH_TMP       where the fixture trees go (default /dev/shm: tmpfs,
+#                      as sysfs and the initramfs are in memory)
+#   PT_BENCH_WARN      warning flags for floor.c and bench.c (make bench
+#                      passes the Makefile's WARN)
+#   PT_BENCH_RT        1 (default): timed runs under SCHED_FIFO (chrt -f 10)
+#                      when allowed, so that other load on a shared machine
+#                      does not preempt them; 0: normal scheduling
+#   PT_BENCH_AGENT     the static agent to measure (default
+#                      BUILD_DIR/static/pt-agent; make static builds it);
+#                      callgrind runs its .unstripped twin when there is one
+#   PT_E2E_KPKG        pin the kernel package (tests/e2e/kernel.sh)
+set -eu -o pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+E2E_DIR=$REPO/tests/e2e
+# shellcheck source-path=SCRIPTDIR source=../e2e/lib.sh
+. "$E2E_DIR/lib.sh"
+
+BUILD=${1:-$REPO/build}
+mkdir -p "$BUILD"
+BUILD=$(cd "$BUILD" && pwd)
+OUT=$BUILD/bench
+PARTS=${PT_BENCH_PARTS:-fixture qemu size}
+SIZES=${PT_BENCH_SIZES:-64 512 4096}
+REPS=${PT_BENCH_REPS:-21}
+BIG_REPS=${PT_BENCH_BIG_REPS:-5}
+BOOTS=${PT_BENCH_BOOTS:-5}
+TMPBASE=${PT_BENCH_TMP:-/dev/shm}
+[ -d "$TMPBASE" ] && [ -w "$TMPBASE" ] || TMPBASE=${TMPDIR:-/tmp}
+# The Makefile's WARN (make bench passes it; this copy is for direct runs).
+WARN=${PT_BENCH_WARN:--Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+-Wmissing-prototypes -Wpointer-arith -Wundef -Wvla -Wcast-align \
+-Wno-missing-field-initializers -Wno-format-truncation}
+T_START=$(date +%s)
+
+step() { echo "bench: $*" >&2; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+part() { case " $PARTS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# median of the numbers on stdin (one a line)
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# ratio A B with two decimals ("-" when either is missing)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 0) print "-"; else printf "%.2f\n", a / b }'; }
+kib() { awk -v b="$1" 'BEGIN { printf "%.1f\n", b / 1024 }'; }
+
+# ---- setup --------------------------------------------------------------------
+E2E_PACKAGES="$E2E_PACKAGES valgrind musl-tools zstd xz-utils gzip"
+e2e_need_packages
+if [ -n "${PT_BENCH_AGENT:-}" ]; then
+    [ -x "$PT_BENCH_AGENT" ] || die "PT_BENCH_AGENT=$PT_BENCH_AGENT: not an executable"
+    AGENT=$(cd "$(dirname "$PT_BENCH_AGENT")" && pwd)/$(basename "$PT_BENCH_AGENT")
+else
+    e2e_need_agent "$BUILD"
+    AGENT=$BUILD/static/pt-agent
+fi
+AGENT_CG=$AGENT
+[ ! -x "$AGENT.unstripped" ] || AGENT_CG=$AGENT.unstripped
+BUSYBOX=/bin/busybox
+RT=()
+if [ "${PT_BENCH_RT:-1}" = 1 ] && chrt -f 10 true 2>/dev/null; then RT=(chrt -f 10); fi
+if ldd "$BUSYBOX" >/dev/null 2>&1; then die "$BUSYBOX is dynamic (install busybox-static)"; fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT/bin"
+# bench.c: the fixture generator and timing runner, static against musl:
+# a run's peak RSS (ru_maxrss) includes what the forked runner had before
+# the exec, and a small static runner keeps that (and the fork) small.
+# floor.c: static against musl with the Makefile's static-build flags, as
+# the agent is built.
+# shellcheck disable=SC2086 # WARN is a list of flags
+musl-gcc -std=gnu11 -D_GNU_SOURCE $WARN -O2 -static -o "$OUT/bin/bench" "$HERE/bench.c"
+# shellcheck disable=SC2086
+musl-gcc -std=gnu11 -D_GNU_SOURCE $WARN -fno-common -Os -ffunction-sections -fdata-sections \
+    -static -Wl,--gc-sections -o "$OUT/bin/floor.unstripped" "$HERE/floor.c"
+strip -o "$OUT/bin/floor" "$OUT/bin/floor.unstripped"
+BENCH=$OUT/bin/bench
+FLOOR=$OUT/bin/floor
+
+{
+    echo "# pt benchmarks — results"
+    echo
+    echo "Generated by \`tests/bench/run.sh\` (\`make bench\`) on $(date -u '+%Y-%m-%d %H:%M UTC')."
+    echo "Machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | awk 'NR == 1')),"
+    echo "Linux $(uname -r); load average at start: $(cut -d' ' -f1-3 /proc/loadavg) — wall times"
+    echo "are medians on a machine that may be shared; instruction counts (callgrind) do not"
+    echo "depend on load."
+    echo "Agent: \`${AGENT#"$REPO/"}\` ($(stat -c %s "$AGENT") bytes), pt $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?');"
+    echo "busybox: $("$BUSYBOX" 2>&1 | awk 'NR == 1' | cut -d' ' -f1-4); valgrind: $(valgrind --version)."
+    echo
+} >"$OUT/results.md"
+
+# ---- 1. fixture trees ------------------------------------------------------------
+# callgrind over every process of one run: --dump-before=fork writes the
+# forking process's counts and zeroes them before each fork, so a child
+# starts from zero and the files add up to the run's instructions.
+cg_run() { # DIR CMD... → prints the instructions of the run
+    local dir=$1
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    valgrind --tool=callgrind --callgrind-out-file="$dir/cg.%p" --dump-before=fork \
+        --compress-strings=no --compress-pos=no -q "$@" >/dev/null 2>&1 || true
+    find "$dir" -type f -name 'cg.*' -exec grep -h '^totals:' {} + | awk '{ s += $2 } END { printf "%d\n", s }'
+}
+
+# self and inclusive instructions per function over a callgrind directory
+cg_profile() { # DIR → "self incl name" lines, by inclusive cost
+    find "$1" -type f -name 'cg.*' -exec awk -f "$HERE/cgcost.awk" {} + |
+        awk '{ n = $3; for (i = 4; i <= NF; i++) n = n " " $i; s[n] += $1; c[n] += $2 }
+             END { for (k in s) printf "%d %d %s\n", s[k], c[k], k }' | sort -k2,2nr -k1,1nr
+}
+
+# Which library each function comes from (for the profile): nm over the
+# agent's objects and the static libraries it links.
+component_map() {
+    local o lib libdir
+    for o in "$BUILD"/static/*.o; do
+        [ -f "$o" ] || continue
+        nm --defined-only "$o" 2>/dev/null | awk -v c="pt:$(basename "$o" .o).c" 'NF == 3 && $2 ~ /[TtWw]/ { print $3, c }'
+    done
+    libdir=$BUILD/deps/sysroot/lib
+    for lib in "$libdir"/libkmod.a "$libdir"/libzstd.a "$libdir"/liblzma.a "$libdir"/libblkid.a \
+        /usr/lib/x86_64-linux-musl/libc.a; do
+        [ -f "$lib" ] || continue
+        nm --defined-only "$lib" 2>/dev/null | awk -v c="$(basename "$lib" .a)" 'NF == 3 && $2 ~ /[TtWw]/ { print $3, c }'
+    done
+}
+
+profile_report() { # DIR TITLE FILE
+    local dir=$1 title=$2 file=$3 total
+    cg_profile "$dir" >"$file.raw"
+    total=$(awk '{ s += $1 } END { print s + 0 }' "$file.raw")
+    {
+        echo "#### $title"
+        echo
+        echo "$total instructions in all. By component (self cost):"
+        echo
+        echo "| component | instructions | share |"
+        echo "| --- | ---: | ---: |"
+        awk 'NR == FNR { if (!($1 in comp)) comp[$1] = $2; next }
+             { c = ($3 in comp) ? comp[$3] : "other (musl asm, no symbol size)"; s[c] += $1 }
+             END { for (k in s) print s[k], k }' "$OUT/components.txt" "$file.raw" |
+            sort -rn | awk 'NR <= 14' | awk -v t="$total" '{ c = $2; for (i = 3; i <= NF; i++) c = c " " $i; printf "| %s | %d | %.1f%% |\n", c, $1, 100 * $1 / t }'
+        echo
+        echo "Top functions by inclusive cost (instructions in the function and what it calls):"
+        echo
+        echo "| function | inclusive | self |"
+        echo "| --- | ---: | ---: |"
+        grep -v -E ' (0x[0-9a-f]+|_start_c|\(below main\)|libc_start_main_stage2|main|pt_agent_main)$' "$file.raw" |
+            awk 'NR <= 25' | awk '{ n = $3; for (i = 4; i <= NF; i++) n = n " " $i; printf "| %s | %d | %d |\n", n, $2, $1 }'
+        echo
+        echo "Top functions by self cost:"
+        echo
+        echo "| function | self | share |"
+        echo "| --- | ---: | ---: |"
+        sort -k1,1nr "$file.raw" | awk 'NR <= 15' | awk -v t="$total" '{ n = $3; for (i = 4; i <= NF; i++) n = n " " $i; printf "| %s | %d | %.1f%% |\n", n, $1, 100 * $1 / t }'
+        echo
+    } >"$file"
+    rm -f "$file.raw"
+}
+
+if part fixture; then
+    TREES=$(mktemp -d "$TMPBASE/pt-bench.XXXXXX")
+    trap 'rm -rf "$TREES"' EXIT
+    component_map >"$OUT/components.txt"
+    LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+    TSV=$OUT/fixture.tsv
+    printf 'n\tset\tvariant\timpl\ttargets\tmedian_us\tmin_us\tmax_us\tmaxrss_kib\tinstructions\tnonzero_exits\tcheck\n' >"$TSV"
+    for n in $SIZES; do
+        step "fixture: a machine of $n PCI functions (in $TREES)"
+        "$BENCH" gen "$TREES/m$n" "$n"
+    done
+    for n in $SIZES; do
+        for set in t4 class; do
+            if [ "$set" = t4 ]; then ntargets=4; else ntargets=$((n - 21)); fi
+            mapfile -t addrs < <("$BENCH" list "$n" "$set")
+            [ "${#addrs[@]}" = "$ntargets" ] || die "bench list $n $set: ${#addrs[@]} targets, want $ntargets"
+            read -r -a sels <<<"$("$BENCH" spec "$n" "$set" | tr , ' ')"
+            # The wiki loop takes addresses, or the id for the class-wide set.
+            if [ "$set" = t4 ]; then shsel=("${addrs[@]}"); else shsel=("${sels[@]}"); fi
+            reps=$REPS
+            [ "$ntargets" -le 512 ] || reps=$BIG_REPS
+            for variant in keep release bound; do
+                case $variant in
+                    keep) state=unbound onfail=keep floorflags=() ;;
+                    release) state=unbound onfail=release floorflags=(-R) ;;
+                    bound) state=bound onfail=release floorflags=() ;;
+                esac
+                R=$TREES/m$n
+                for impl in pt floor shell; do
+                    case $impl in
+                        pt) cmd=("$AGENT" --sysroot "$R") cgcmd=("$AGENT_CG" --sysroot "$R") ;;
+                        floor) cmd=("$FLOOR" -r "$R" "${floorflags[@]}" "${sels[@]}")
+                            cgcmd=("$OUT/bin/floor.unstripped" -r "$R" "${floorflags[@]}" "${sels[@]}") ;;
+                        shell) cmd=("$BUSYBOX" sh "$HERE/wiki-loop.sh" -r "$R" "${shsel[@]}") cgcmd=("${cmd[@]}") ;;
+                    esac
+                    step "fixture: n=$n $set $variant $impl ($reps runs, then callgrind)"
+                    read -r med mn mx rss nz < <("${RT[@]}" "$BENCH" time "$reps" "$R" "$n" "$set" "$state" "$onfail" -- "${cmd[@]}")
+                    "$BENCH" reset "$R" "$n" "$set" "$state" "$onfail"
+                    cgdir=$OUT/cg-$n-$set-$variant-$impl
+                    ir=$(cg_run "$cgdir" "${cgcmd[@]}")
+                    # Did the run do what the variant expects?
+                    check=ok
+                    case $impl in
+                        pt)
+                            case $variant in
+                                keep) want=kept ;;
+                                release) want=released ;;
+                                bound) want=already-bound ;;
+                            esac
+                            got=$(jq --arg w "$want" '[.devices[] | select(.action == $w)] | length' \
+                                "$R/run/pt/state.json" 2>/dev/null || echo none)
+                            [ "$got" = "$ntargets" ] || check="state: $got of $ntargets $want"
+                            ;;
+                        *)
+                            if [ "$variant" = bound ]; then wantnz=0; else wantnz=$reps; fi
+                            [ "$nz" = "$wantnz" ] || check="$nz of $reps runs exited non-zero, want $wantnz"
+                            ;;
+                    esac
+                    [ "$check" = ok ] || step "fixture: UNEXPECTED: n=$n $set $variant $impl: $check"
+                    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$set" "$variant" "$impl" \
+                        "$ntargets" "$med" "$mn" "$mx" "$rss" "$ir" "$nz" "$check" >>"$TSV"
+                    # Keep the profiles of the agent on the smallest and the
+                    # biggest machine; drop the rest.
+                    if [ "$impl" = pt ] && [ "$variant" = keep ]; then
+                        first=${SIZES%% *} last=${SIZES##* }
+                        if { [ "$n" = "$first" ] && [ "$set" = t4 ]; } || { [ "$n" = "$last" ] && [ "$set" = class ]; } ||
+                            { [ "$n" = "$last" ] && [ "$set" = t4 ]; }; then
+                            profile_report "$cgdir" "pt-agent, $n functions, $([ "$set" = t4 ] && echo "4 targets" || echo "$ntargets targets (class)"), variant keep" \
+                                "$OUT/profile-$n-$set.txt"
+                        fi
+                    fi
+                    rm -rf "$cgdir"
+                done
+            done
+        done
+    done
+    rm -rf "$TREES"
+    trap - EXIT
+
+    # ---- the tables ----
+    {
+        echo "## 1. Agent work on fixture trees"
+        echo
+        echo "Static binaries: pt-agent (musl), floor (musl, same flags), busybox sh (Debian's"
+        echo "busybox-static) running wiki-loop.sh. Trees on $(df -T "$TMPBASE" | awk 'NR == 2 { print $2 }') ($TMPBASE)."
+        echo "Wall = fork to wait4 of one run (exec, work, exit), µs: median (and minimum) of $REPS"
+        echo "runs ($BIG_REPS when thousands are bound)$([ ${#RT[@]} -gt 0 ] && echo ", under SCHED_FIFO (chrt -f 10) so that other load on the shared machine does not preempt them"); load average"
+        echo "before/after part 1: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg). Ir = instructions of every process"
+        echo "of the run (callgrind). RSS = peak resident set of the run's processes (ru_maxrss"
+        echo "from wait4, KiB; it includes the small static runner's pages from before the exec)."
+        echo "Variants: **keep** (targets unbound; the writes of a successful bind —"
+        echo "override, probe, verify — then, with nothing bound, pt.onfail=keep; the"
+        echo "success-path comparison), **release** (the same, then pt gives the device"
+        echo "back — floor -R does too; the wiki loop never does), **bound** (targets"
+        echo "already on vfio-pci: pt and the floor write the override and verify; the"
+        echo "wiki loop also probes)."
+        echo
+        echo "| functions | targets | variant | pt wall | floor wall | shell wall | pt/floor wall | pt/shell wall | pt Ir | floor Ir | shell Ir | pt/floor Ir | pt/shell Ir | pt RSS KiB | check |"
+        echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        awk -F'\t' 'NR > 1 { k = $1 SUBSEP $2 SUBSEP $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k; t[k] = $5 }
+                        med[k, $4] = $6 " (" $7 ")"; m[k, $4] = $6; ir[k, $4] = $10; rss[k, $4] = $9; if ($12 != "ok") chk[k] = chk[k] $4 ": " $12 "; " }
+             function r(a, b) { return (b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+             END { for (i = 1; i <= n; i++) { k = order[i]; split(k, p, SUBSEP)
+                     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                        p[1], t[k], p[3], med[k, "pt"], med[k, "floor"], med[k, "shell"],
+                        r(m[k, "pt"], m[k, "floor"]), r(m[k, "pt"], m[k, "shell"]),
+                        ir[k, "pt"], ir[k, "floor"], ir[k, "shell"], r(ir[k, "pt"], ir[k, "floor"]),
+                        r(ir[k, "pt"], ir[k, "shell"]), rss[k, "pt"], (k in chk) ? chk[k] : "ok" } }' "$TSV"
+        echo
+        echo "### Growth"
+        echo
+        echo "Cost added per PCI function on the machine (4 targets, variant keep, between the"
+        echo "smallest and the biggest machine) and per target (class-wide sets, variant keep:"
+        echo "(cost − cost at 4 targets on the same machine) / (targets − 4))."
+        echo
+        echo "| implementation | Ir per added function | µs per added function | Ir per added target | µs per added target |"
+        echo "| --- | ---: | ---: | ---: | ---: |"
+        awk -F'\t' -v first="${SIZES%% *}" -v last="${SIZES##* }" '
+            NR > 1 && $3 == "keep" { ir[$1, $2, $4] = $10; us[$1, $2, $4] = $6; tg[$1, $2] = $5 }
+            END { split("pt floor shell", im, " ")
+                  for (i = 1; i <= 3; i++) { m = im[i]; dn = last - first
+                    dt = tg[last, "class"] - 4
+                    printf "| %s | %s | %s | %s | %s |\n", m,
+                        f("%.0f", ir[last, "t4", m] - ir[first, "t4", m], dn), f("%.3f", us[last, "t4", m] - us[first, "t4", m], dn),
+                        f("%.0f", ir[last, "class", m] - ir[last, "t4", m], dt), f("%.1f", us[last, "class", m] - us[last, "t4", m], dt) } }
+            function f(fmt, a, b,   t) { if (b + 0 <= 0) return "-"; t = sprintf(fmt, a / b); if (t ~ /^-0(\.0*)?$/) sub(/^-/, "", t); return t }' "$TSV"
+        echo
+        echo "### Where the agent's instructions go (callgrind, variant keep)"
+        echo
+        for f in "$OUT"/profile-*-t4.txt "$OUT"/profile-*-class.txt; do
+            [ -f "$f" ] && cat "$f"
+        done
+    } >>"$OUT/results.md"
+fi
+
+# ---- 2. QEMU ----------------------------------------------------------------------
+# Devices: edu 03.0, a GPU slot (VGA 05.0 + HDA 05.1), two e1000e (07.0, 08.0).
+# Targets: edu, VGA, HDA, the first NIC — all unbound when the program starts
+# (their native modules are not loaded), as with a working blacklist.
+Q_TARGETS=0000:00:03.0,0000:00:05.0,0000:00:05.1,0000:00:07.0
+Q_SPEC=1234:11e8@00:03.0,1234:1111@00:05.0,8086:293e@00:05.1,8086:10d3@00:07.0
+Q_DEVS=(-d "edu,addr=03.0" -d "VGA,addr=05.0,multifunction=on" -d "ich9-intel-hda,id=hda,addr=05.1"
+    -d "hda-duplex,bus=hda.0,audiodev=snd0" -d "e1000e,addr=07.0" -d "e1000e,addr=08.0")
+
+# From one boot's results: "total_ms modinit_ms user_ms pre_ms mods_ms post_ms nmods ok"
+qemu_parse() { # RES
+    local res=$1 kmsg result
+    kmsg=$("$E2E_DIR/section.sh" "$res" kmsg 2>/dev/null) || { echo "- - - - - - - boot-failed"; return; }
+    result=$("$E2E_DIR/section.sh" "$res" result 2>/dev/null) || result=
+    awk -v result="$result" -v targets="$Q_TARGETS" '
+        function ts(l) { sub(/^\[ */, "", l); sub(/\].*/, "", l); return l + 0 }
+        /bench: start/ { t0 = ts($0) }
+        / calling  .*\[[a-z0-9_]+\] @/ { if (t1 == "") t1 = ts($0) }
+        / initcall .*\[[a-z0-9_]+\] returned .* after [0-9]+ usecs/ {
+            u = $0; sub(/.* after /, "", u); sub(/ usecs.*/, "", u); mod += u; t2 = ts($0); nmods++ }
+        /bench: end/ { t3 = ts($0); rc = $0; sub(/.*rc=/, "", rc) }
+        END {
+            ok = (t0 != "" && t3 != "" && rc == "0") ? "ok" : "rc=" rc
+            n = split(targets, t, ",")
+            for (i = 1; i <= n; i++) if (index(result, "driver " t[i] "=vfio-pci") == 0) ok = "not-all-on-vfio"
+            if (t0 == "" || t3 == "") { print "- - - - - - - no-markers"; exit }
+            if (t1 == "") { t1 = t3; t2 = t3 }
+            printf "%.1f %.1f %.1f %.1f %.1f %.1f %d %s\n", (t3 - t0) * 1000, mod / 1000, (t3 - t0) * 1000 - mod / 1000,
+                (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000, nmods, ok }' <<<"$kmsg"
+}
+
+if part qemu; then
+    e2e_need_kernel "$BUILD"
+    ENVF=$BUILD/e2e/kernel.env
+    QD=$OUT/qemu
+    mkdir -p "$QD"
+    step "qemu: initramfs (busybox, kmod's modprobe, vfio modules, pt-agent, wiki-loop.sh)"
+    "$E2E_DIR/mkinitrd.sh" -q -e "$ENVF" -i "$HERE/bench.init" -a "$AGENT" \
+        -m "vfio vfio_iommu_type1 vfio-pci" -k -f "$HERE/wiki-loop.sh:/bin/wiki-loop.sh" -o "$QD/bench.cpio"
+    QTSV=$OUT/qemu.tsv
+    printf 'boot\tmode\ttotal_ms\tmodinit_ms\tuser_ms\tpre_ms\tmods_ms\tpost_ms\tinitcalls\tcheck\n' >"$QTSV"
+    # One boot at a time (a TCG guest's clock runs with the host's, so
+    # boots side by side would slow each other), the two approaches
+    # alternating; a boot that fails (TCG under load can miss the timer
+    # check; no_timer_check below avoids most of that) is retried twice.
+    for i in $(seq 1 "$BOOTS"); do
+        if [ $((i % 2)) = 1 ]; then modes="pt shell"; else modes="shell pt"; fi
+        for mode in $modes; do
+            step "qemu: boot $i of $BOOTS: $mode"
+            for try in 1 2 3; do
+                "$E2E_DIR/boot.sh" -q -e "$ENVF" -r "$QD/bench.cpio" -l "$QD/$mode-$i.log" -t 180 "${Q_DEVS[@]}" \
+                    -c "quiet no_timer_check initcall_debug log_buf_len=4M bench.mode=$mode bench.targets=$Q_TARGETS pt.devices=$Q_SPEC" \
+                    >"$QD/$mode-$i.boot" 2>&1 || true
+                read -r tot mi us pre mods post nm ok < <(qemu_parse "$QD/$mode-$i.res")
+                case $ok in boot-failed | no-markers) step "qemu: boot $i $mode: $ok (try $try)" ;; *) break ;; esac
+            done
+            [ "$ok" = ok ] || step "qemu: UNEXPECTED: boot $i $mode: $ok (see $QD/$mode-$i.res)"
+            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$mode" "$tot" "$mi" "$us" "$pre" "$mods" "$post" "$nm" "$ok" >>"$QTSV"
+        done
+    done
+    {
+        echo "## 2. In a real kernel (QEMU, TCG)"
+        echo
+        echo "Debian's kernel $(sed -n 's/^KVER=//p' "$ENVF") under QEMU TCG (q35, emulated VT-d, 1 vCPU; one boot at"
+        echo "a time, the approaches alternating), the same initramfs for both; kernel command line"
+        echo "\`quiet no_timer_check initcall_debug log_buf_len=4M\`. Load average after the boots:"
+        echo "$(cut -d' ' -f1-3 /proc/loadavg) (a TCG guest's clock runs with the host's: load slows it). Targets $Q_TARGETS"
+        echo "(edu, VGA + HDA of one slot, e1000e), unbound at the start. **pt**: \`/sbin/pt-agent\`"
+        echo "(libkmod loads vfio-pci, vfio_iommu_type1 and their dependencies). **shell**: busybox sh"
+        echo "\`wiki-loop.sh -m \"/sbin/modprobe -i\"\` — kmod's modprobe (dynamic, glibc) loads vfio-pci with"
+        echo "its dependencies and the vfio_iommu_type1 softdep. Times in ms from kernel-log"
+        echo "timestamps: total = \`bench: start\` → \`bench: end\` (the init's markers around the program; all"
+        echo "targets verified on vfio-pci afterwards); module init = Σ initcall_debug durations of the"
+        echo "modules' init functions (vfio-pci's includes binding the targets); userspace = total − module"
+        echo "init (the program, module file reading/linking in the kernel, the writes); before modules ="
+        echo "start → first module init; modules = first init → last init returned; after = → end."
+        echo
+        echo "| boot | approach | total | module init | userspace (total − init) | before modules | modules | after | initcalls | check |"
+        echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        awk -F'\t' 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$QTSV"
+        for mode in pt shell; do
+            printf '| **median** | **%s** |' "$mode"
+            for col in 3 4 5 6 7 8; do
+                printf ' **%s** |' "$(awk -F'\t' -v m="$mode" -v c="$col" 'NR > 1 && $2 == m && $10 == "ok" { print $c }' "$QTSV" | median)"
+            done
+            printf ' | |\n'
+        done
+        echo
+    } >>"$OUT/results.md"
+fi
+
+# ---- 3. size ------------------------------------------------------------------------
+if part size; then
+    step "size: the agent, its libraries, and the initramfs"
+    SD=$OUT/size
+    mkdir -p "$SD"
+    STSV=$OUT/size.tsv
+    printf 'what\tbytes\n' >"$STSV"
+    row() { printf '%s\t%s\n' "$1" "$2" >>"$STSV"; }
+    asize=$(stat -c %s "$AGENT")
+    row "pt-agent stripped" "$asize"
+    ENVMK=$BUILD/deps/sysroot/env.mk
+    [ -f "$ENVMK" ] || ENVMK=$REPO/build/deps/sysroot/env.mk
+    linked=''
+    if [ -f "$ENVMK" ] && [ -f "$BUILD/static/pt-agent.o" ]; then
+        scc=$(sed -n 's/^STATIC_CC = //p' "$ENVMK")
+        read -r -a slibs <<<"$(sed -n 's/^STATIC_LIBS = //p' "$ENVMK")"
+        read -r -a scflags <<<"$(sed -n 's/^STATIC_CFLAGS = //p' "$ENVMK")"
+        objs=()
+        for o in "$BUILD"/static/*.o; do
+            case $(basename "$o") in status.o | pt-status.o) ;; *) objs+=("$o") ;; esac
+        done
+        # The Makefile's link, with a map.
+        if "$scc" -static -Os -Wl,--gc-sections -Wl,-Map="$SD/pt-agent.map" -o "$SD/pt-agent.unstripped" \
+            "${objs[@]}" "${slibs[@]}" 2>"$SD/link.log"; then
+            strip -o "$SD/pt-agent" "$SD/pt-agent.unstripped" 2>/dev/null
+            linked=1
+            row "pt-agent relinked here (same objects and libraries)" "$(stat -c %s "$SD/pt-agent")"
+            awk -f "$HERE/mapsize.awk" "$SD/pt-agent.map" | sort -k2,2 -k3,3 >"$SD/by-origin.txt"
+            # Without .eh_frame (unwind tables no C code here uses).
+            strip --remove-section=.eh_frame --remove-section=.eh_frame_hdr -o "$SD/pt-agent.noeh" \
+                "$SD/pt-agent.unstripped" 2>/dev/null
+            row "variant: without .eh_frame (strip -R .eh_frame)" "$(stat -c %s "$SD/pt-agent.noeh")"
+            # Without libblkid: its three calls stubbed (failing).
+            nolibs=()
+            for l in "${slibs[@]}"; do [ "$l" = -lblkid ] || nolibs+=("$l"); done
+            # shellcheck disable=SC2086 # WARN is a list of flags
+            if "$scc" -std=gnu11 -D_GNU_SOURCE $WARN -Os "${scflags[@]}" -c -o "$SD/blkid-stub.o" "$HERE/blkid-stub.c" 2>>"$SD/link.log" &&
+                "$scc" -static -Os -Wl,--gc-sections -o "$SD/pt-agent.noblkid.unstripped" "${objs[@]}" \
+                    "$SD/blkid-stub.o" "${nolibs[@]}" 2>>"$SD/link.log"; then
+                strip -o "$SD/pt-agent.noblkid" "$SD/pt-agent.noblkid.unstripped" 2>/dev/null
+                row "variant: without libblkid" "$(stat -c %s "$SD/pt-agent.noblkid")"
+                strip --remove-section=.eh_frame --remove-section=.eh_frame_hdr -o "$SD/pt-agent.noblkid.noeh" \
+                    "$SD/pt-agent.noblkid.unstripped" 2>/dev/null
+                row "variant: without libblkid and .eh_frame" "$(stat -c %s "$SD/pt-agent.noblkid.noeh")"
+            else
+                row "variant: without libblkid (link failed, see size/link.log)" "-"
+            fi
+        fi
+    fi
+    row "floor stripped (for scale)" "$(stat -c %s "$FLOOR")"
+    gzip -9 -n -c "$AGENT" >"$SD/a.gz"
+    xz -9e --check=crc32 -c "$AGENT" >"$SD/a.xz"
+    zstd -19 -q -c "$AGENT" >"$SD/a.zst"
+    row "pt-agent gzip -9" "$(stat -c %s "$SD/a.gz")"
+    row "pt-agent xz -9e" "$(stat -c %s "$SD/a.xz")"
+    row "pt-agent zstd -19" "$(stat -c %s "$SD/a.zst")"
+
+    # What each approach puts into an initramfs: a newc cpio of its files,
+    # compressed with zstd -19 (Debian's initramfs-tools default is zstd).
+    cpio_size() { # DIR → "raw zstd" bytes of a newc cpio of DIR
+        (cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$SD/t.cpio"
+        zstd -19 -q -c "$SD/t.cpio" >"$SD/t.cpio.zst"
+        echo "$(stat -c %s "$SD/t.cpio") $(stat -c %s "$SD/t.cpio.zst")"
+    }
+    rm -rf "$SD/pt.d" "$SD/sh.d" "$SD/shonly.d"
+    mkdir -p "$SD/pt.d/sbin" "$SD/pt.d/etc" "$SD/sh.d/bin" "$SD/sh.d/sbin" "$SD/shonly.d/bin"
+    cp "$AGENT" "$SD/pt.d/sbin/pt-agent"
+    printf 'devices = %s\n' "$Q_SPEC" >"$SD/pt.d/etc/pt.conf"
+    cp "$BUSYBOX" "$SD/sh.d/bin/busybox"
+    ln -s busybox "$SD/sh.d/bin/sh"
+    cp "$HERE/wiki-loop.sh" "$SD/sh.d/bin/wiki-loop.sh"
+    cp "$HERE/wiki-loop.sh" "$SD/shonly.d/bin/wiki-loop.sh"
+    cp /usr/bin/kmod "$SD/sh.d/sbin/kmod"
+    ln -s kmod "$SD/sh.d/sbin/modprobe"
+    while read -r lib; do
+        mkdir -p "$SD/sh.d/$(dirname "$lib")"
+        cp -L "$lib" "$SD/sh.d/$lib"
+    done < <(ldd /usr/bin/kmod | grep -o '/[^ ]*')
+    read -r ptraw ptz < <(cpio_size "$SD/pt.d")
+    read -r shraw shz < <(cpio_size "$SD/sh.d")
+    read -r _ soz < <(cpio_size "$SD/shonly.d")
+    row "initramfs: pt (pt-agent + pt.conf), cpio" "$ptraw"
+    row "initramfs: pt (pt-agent + pt.conf), cpio zstd -19" "$ptz"
+    row "initramfs: shell approach (busybox + kmod + its libraries + script), cpio" "$shraw"
+    row "initramfs: shell approach (busybox + kmod + its libraries + script), cpio zstd -19" "$shz"
+    row "initramfs: the script alone (busybox and kmod already there), cpio zstd -19" "$soz"
+    kmodlibs=$(ldd /usr/bin/kmod | grep -o '/[^ ]*' | while read -r l; do stat -L -c %s "$l"; done | awk '{ s += $1 } END { print s + 0 }')
+    {
+        echo "## 3. Size"
+        echo
+        echo "| what | bytes | KiB |"
+        echo "| --- | ---: | ---: |"
+        awk -F'\t' 'NR > 1 { if ($2 == "-") printf "| %s | - | - |\n", $1; else printf "| %s | %d | %.1f |\n", $1, $2, $2 / 1024 }' "$STSV"
+        echo "| busybox (static, Debian) | $(stat -c %s "$BUSYBOX") | $(kib "$(stat -c %s "$BUSYBOX")") |"
+        echo "| kmod (/usr/bin/kmod) + its shared libraries | $(($(stat -c %s /usr/bin/kmod) + kmodlibs)) | $(kib $(($(stat -c %s /usr/bin/kmod) + kmodlibs))) |"
+        echo
+        echo "kmod's libraries: $(ldd /usr/bin/kmod | grep -o '/[^ ]*' | xargs -n 1 basename | tr '\n' ' ')"
+        echo
+        if [ -n "$linked" ]; then
+            echo "What each part of the static agent occupies (GNU ld map of the Makefile's link;"
+            echo "code = text + rodata + data, unwind = .eh_frame, which strip keeps; bss takes no"
+            echo "file space):"
+            echo
+            echo "| origin | code | unwind (.eh_frame) | code + unwind | share of the file | bss |"
+            echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+            awk -v total="$asize" '{ b[$2, $3] = $1; o[$2] = 1 }
+                END { for (k in o) printf "%d %s %d %d %d\n", b[k, "code"] + b[k, "unwind"], k, b[k, "code"], b[k, "unwind"], b[k, "bss"] }' \
+                "$SD/by-origin.txt" | sort -rn |
+                awk -v total="$asize" '{ printf "| %s | %d | %d | %d | %.1f%% | %d |\n", $2, $3, $4, $1, 100 * $1 / total, $5 }'
+            echo
+        fi
+    } >>"$OUT/results.md"
+fi
+
+step "done in $(($(date +%s) - T_START)) s: $OUT/results.md"
