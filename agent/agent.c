@@ -59,7 +59,6 @@ struct run {
 	char fb_what[160];
 	const char *cmdline_arg, *list;
 	bool dry_run_arg;
-	struct pt_buf *pending_json;
 	bool cli_dry_run; /* --dry-run: print, write nothing */
 };
 
@@ -823,8 +822,7 @@ static int write_pending(void *arg)
 	char err[256];
 	int r;
 
-	r = pt_state_write(&run->sys, run->pending_json->data, run->pending_json->len, err,
-			   sizeof(err));
+	r = pt_state_write_report(&run->sys, &run->report, err, sizeof(err));
 	if (r < 0)
 		pt_log_err("%s", err);
 	return r;
@@ -832,7 +830,6 @@ static int write_pending(void *arg)
 
 static void finish(struct run *run)
 {
-	struct pt_buf json;
 	char err[256];
 	const char *result;
 	unsigned good;
@@ -860,20 +857,14 @@ static void finish(struct run *run)
 	if (!run->opts.off)
 		summary(run, result);
 	run->report.finished_ms = pt_now_ms();
-	pt_buf_init(&json);
-	pt_state_render(&run->report, &json);
-	if (!pt_buf_ok(&json)) {
-		pt_log_err("out of memory rendering %s; no state written", PT_STATE_FILE);
-	} else if (run->lost_worker) {
+	if (run->lost_worker) {
 		/* Whatever stopped the worker may stop this write too. */
-		run->pending_json = &json;
 		if (pt_watch_guard(write_pending, run, run->opts.timeout_ms) < 0)
 			pt_log_err("cannot write %s either (result was: %s)", PT_STATE_FILE,
 				   result);
-	} else if (pt_state_write(&run->sys, json.data, json.len, err, sizeof(err)) < 0) {
+	} else if (pt_state_write_report(&run->sys, &run->report, err, sizeof(err)) < 0) {
 		pt_log_err("%s (result was: %s)", err, result);
 	}
-	pt_buf_free(&json);
 }
 
 static bool any_pending(const struct run *run)

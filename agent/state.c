@@ -288,8 +288,8 @@ static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
 	return r;
 }
 
-static int state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
-		       size_t errsize);
+static int state_write(const struct pt_sysfs *sys, const struct pt_report *report, const char *data,
+		       size_t len, char *err, size_t errsize);
 
 int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
 		   size_t errsize)
@@ -297,19 +297,65 @@ int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, cha
 	int r;
 
 	pt_watch_begin("write", PT_STATE_FILE, 0);
-	r = state_write(sys, data, len, err, errsize);
+	r = state_write(sys, NULL, data, len, err, errsize);
 	pt_watch_end();
 	return r;
 }
 
-static int state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
-		       size_t errsize)
+int pt_state_write_report(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
+			  size_t errsize)
+{
+	int r;
+
+	pt_watch_begin("write", PT_STATE_FILE, 0);
+	r = state_write(sys, report, NULL, 0, err, errsize);
+	pt_watch_end();
+	return r;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int sink_fd(void *ctx, const char *data, size_t len)
+{
+	return write_all(*(const int *)ctx, data, len);
+}
+
+/* Render straight into the file, a chunk at a time: thousands of devices
+ * cost one chunk of memory, not the size of the file. */
+static int render_to(int fd, const struct pt_report *report)
+{
+	struct pt_buf b;
+	int r;
+
+	pt_buf_init(&b);
+	pt_buf_set_sink(&b, sink_fd, &fd);
+	pt_state_render(report, &b);
+	r = b.oom ? -ENOMEM : pt_buf_flush(&b);
+	pt_buf_free(&b);
+	return r;
+}
+
+static int state_write(const struct pt_sysfs *sys, const struct pt_report *report, const char *data,
+		       size_t len, char *err, size_t errsize)
 {
 	char dir[PATH_MAX], tmp[64];
 	struct stat st;
 	bool created = false;
 	int dfd, fd, r;
-	size_t off = 0;
 
 	err[0] = '\0';
 	r = pt_sysfs_path(sys, dir, sizeof(dir), PT_STATE_DIR);
@@ -371,17 +417,8 @@ static int state_write(const struct pt_sysfs *sys, const char *data, size_t len,
 	r = 0;
 	if (fchmod(fd, 0644) < 0)
 		r = -errno;
-	while (r == 0 && off < len) {
-		ssize_t n = write(fd, data + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			break;
-		}
-		off += (size_t)n;
-	}
+	if (r == 0)
+		r = report ? render_to(fd, report) : write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0 && errno != EINTR)

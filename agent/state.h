@@ -71,4 +71,10 @@ void pt_state_render(const struct pt_report *r, struct pt_buf *out);
 int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
 		   size_t errsize);
 
+/* Render the report straight into the state file (as pt_state_write()
+ * writes, with the same checks), holding one chunk of it in memory at a
+ * time, however many devices it lists. */
+int pt_state_write_report(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
+			  size_t errsize);
+
 #endif

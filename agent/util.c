@@ -159,8 +159,8 @@ static bool buf_reserve(struct pt_buf *b, size_t extra)
 	size_t need, cap;
 	char *p;
 
-	if (b->oom)
-		return false;
+	if (b->oom || b->sink_err)
+		return false; /* sticky: nothing more is kept */
 	if (extra > SIZE_MAX / 2 - b->len) {
 		b->oom = true;
 		return false;
@@ -181,6 +181,37 @@ static bool buf_reserve(struct pt_buf *b, size_t extra)
 	return true;
 }
 
+void pt_buf_set_sink(struct pt_buf *b, int (*sink)(void *ctx, const char *data, size_t len),
+		     void *ctx)
+{
+	b->sink = sink;
+	b->sink_ctx = ctx;
+	b->sink_err = 0;
+}
+
+int pt_buf_flush(struct pt_buf *b)
+{
+	int r;
+
+	if (!b->sink || b->sink_err)
+		return b->sink_err;
+	if (b->len) {
+		r = b->sink(b->sink_ctx, b->data, b->len);
+		if (r < 0)
+			b->sink_err = r;
+		b->len = 0;
+		b->data[0] = '\0';
+	}
+	return b->sink_err;
+}
+
+/* After an addition: stream a full chunk. */
+static void buf_spill(struct pt_buf *b)
+{
+	if (b->sink && b->len >= PT_BUF_SINK_CHUNK)
+		(void)pt_buf_flush(b);
+}
+
 void pt_buf_add(struct pt_buf *b, const char *s, size_t n)
 {
 	if (!buf_reserve(b, n))
@@ -188,6 +219,7 @@ void pt_buf_add(struct pt_buf *b, const char *s, size_t n)
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
+	buf_spill(b);
 }
 
 void pt_buf_puts(struct pt_buf *b, const char *s)
@@ -216,6 +248,7 @@ void pt_buf_vprintf(struct pt_buf *b, const char *fmt, va_list ap)
 		return;
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	b->len += (size_t)n;
+	buf_spill(b);
 }
 
 void pt_buf_printf(struct pt_buf *b, const char *fmt, ...)
@@ -243,6 +276,7 @@ void pt_diag_free(struct pt_diag *d)
 void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_list ap)
 {
 	struct pt_buf b;
+	char *text;
 
 	if (d->n == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 8;
@@ -262,8 +296,11 @@ void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_l
 		d->oom = true;
 		return;
 	}
+	/* Kept to its length: a boot of thousands of devices can say as many
+	 * sentences. */
+	text = realloc(b.data, b.len + 1);
 	d->msgs[d->n].sev = sev;
-	d->msgs[d->n].text = b.data;
+	d->msgs[d->n].text = text ? text : b.data;
 	d->n++;
 	if (sev == PT_SEV_ERROR)
 		d->n_errors++;

@@ -60,12 +60,23 @@ uint64_t pt_now_ms(void);
 void pt_sleep_ms(unsigned ms);
 
 /* A growable, always NUL-terminated byte buffer. Allocation failure is
- * sticky: the buffer remembers it and pt_buf_ok() says so. */
+ * sticky: the buffer remembers it and pt_buf_ok() says so.
+ *
+ * With a sink (pt_buf_set_sink), the buffer streams: whenever it holds
+ * PT_BUF_SINK_CHUNK bytes or more after an addition, they are handed to
+ * the sink and the buffer starts again, so that output of any size costs
+ * one chunk of memory. A sink's failure (a negative errno) is sticky too:
+ * nothing more is handed on, and pt_buf_ok() is false. pt_buf_flush()
+ * hands on the rest. */
+#define PT_BUF_SINK_CHUNK 16384
 struct pt_buf {
 	char *data;
 	size_t len;
 	size_t cap;
 	bool oom;
+	int (*sink)(void *ctx, const char *data, size_t len);
+	void *sink_ctx;
+	int sink_err; /* the sink's first failure (-errno), or 0 */
 };
 
 void pt_buf_init(struct pt_buf *b);
@@ -75,9 +86,13 @@ void pt_buf_puts(struct pt_buf *b, const char *s);
 void pt_buf_putc(struct pt_buf *b, char c);
 void pt_buf_printf(struct pt_buf *b, const char *fmt, ...) _printf_(2, 3);
 void pt_buf_vprintf(struct pt_buf *b, const char *fmt, va_list ap) _printf_(2, 0);
+void pt_buf_set_sink(struct pt_buf *b, int (*sink)(void *ctx, const char *data, size_t len),
+		     void *ctx);
+/* Hand what is held to the sink; returns 0 or the sink's sticky -errno. */
+int pt_buf_flush(struct pt_buf *b);
 static inline bool pt_buf_ok(const struct pt_buf *b)
 {
-	return !b->oom;
+	return !b->oom && !b->sink_err;
 }
 static inline const char *pt_buf_str(const struct pt_buf *b)
 {

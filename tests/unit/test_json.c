@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -654,6 +655,90 @@ static void test_every_byte_value_yields_valid_json(void **state)
 	pt_buf_free(&b);
 }
 
+/* ---- streaming through a sink ----------------------------------------------------- */
+
+struct capture {
+	char *data;
+	size_t len, calls, fail_after; /* fail_after: calls that succeed (0: all) */
+};
+
+static int capture_sink(void *ctx, const char *data, size_t len)
+{
+	struct capture *c = ctx;
+
+	if (c->fail_after && c->calls >= c->fail_after)
+		return -ENOSPC;
+	c->calls++;
+	c->data = realloc(c->data, c->len + len + 1);
+	assert_non_null(c->data);
+	memcpy(c->data + c->len, data, len);
+	c->len += len;
+	c->data[c->len] = '\0';
+	return 0;
+}
+
+static void test_sink_streams_in_bounded_memory(void **state)
+{
+	struct capture c = { 0 };
+	struct pt_buf b;
+	struct pt_json j;
+	size_t max_cap = 0;
+	(void)state;
+
+	/* A document 40 times the chunk: handed on in pieces, never held. */
+	pt_buf_init(&b);
+	pt_buf_set_sink(&b, capture_sink, &c);
+	pt_json_init(&j, &b);
+	pt_json_begin_array(&j);
+	for (int i = 0; i < 20000; i++) {
+		pt_json_string(&j, "0000:10:00.0 did not take it");
+		if (b.cap > max_cap)
+			max_cap = b.cap;
+	}
+	pt_json_end_array(&j);
+	assert_int_equal(pt_buf_flush(&b), 0);
+	assert_true(pt_buf_ok(&b));
+	assert_int_equal(b.len, 0);
+	assert_true(c.calls > 20);
+	assert_true(max_cap <= 2 * PT_BUF_SINK_CHUNK);
+	assert_true(c.len > 40 * PT_BUF_SINK_CHUNK);
+	/* jq parses it whole (and so checks it). */
+	assert_jq_raw(c.data, "length", "20000");
+	pt_buf_free(&b);
+	free(c.data);
+}
+
+static void test_sink_failure_is_sticky(void **state)
+{
+	struct capture c = { .fail_after = 1 };
+	struct pt_buf b;
+	size_t cap;
+	char line[100];
+	(void)state;
+
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	pt_buf_init(&b);
+	pt_buf_set_sink(&b, capture_sink, &c);
+	while (c.calls == 0)
+		pt_buf_puts(&b, line);
+	assert_true(pt_buf_ok(&b));
+	/* The second chunk fails (a full disk): sticky, and nothing more is
+	 * kept, so a failed write cannot grow the buffer without bound. */
+	for (int i = 0; i < 2000; i++)
+		pt_buf_puts(&b, line);
+	assert_false(pt_buf_ok(&b));
+	cap = b.cap;
+	for (int i = 0; i < 2000; i++)
+		pt_buf_printf(&b, "%s", line);
+	assert_int_equal(b.cap, cap);
+	assert_true(b.len <= PT_BUF_SINK_CHUNK + sizeof(line));
+	assert_int_equal(pt_buf_flush(&b), -ENOSPC);
+	assert_int_equal(c.calls, 1);
+	pt_buf_free(&b);
+	free(c.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +763,9 @@ int main(void)
 		cmocka_unit_test(test_escape_rejects_surrogates_and_beyond_unicode),
 		cmocka_unit_test(test_escape_appends),
 		cmocka_unit_test(test_every_byte_value_yields_valid_json),
+		/* streaming */
+		cmocka_unit_test(test_sink_streams_in_bounded_memory),
+		cmocka_unit_test(test_sink_failure_is_sticky),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

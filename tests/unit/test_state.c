@@ -317,6 +317,57 @@ static void no_run_directory(void **state)
 	assert_non_null(strstr(err, "cannot create /run/pt"));
 }
 
+/* The report streamed into the file is, byte for byte, the report rendered
+ * in memory; and a report of many devices is more than one chunk. */
+static void streamed_report_matches_rendered(void **state)
+{
+	struct sample s;
+	struct pt_sysfs sys;
+	struct pt_buf b;
+	char err[256], *got;
+	struct stat st;
+	size_t n = 400;
+	int fd;
+
+	(void)state;
+	sample(&s, "10de:1c03");
+	s.plan.targets = realloc(s.plan.targets, n * sizeof(*s.plan.targets));
+	assert_non_null(s.plan.targets);
+	for (size_t i = 1; i < n; i++) {
+		s.plan.targets[i] = s.plan.targets[0];
+		snprintf(s.plan.targets[i].error, sizeof(s.plan.targets[i].error),
+			 "target %zu: vfio-pci did not take it", i);
+	}
+	s.plan.n_targets = s.plan.cap_targets = n;
+	pt_buf_init(&b);
+	pt_state_render(&s.r, &b);
+	assert_true(pt_buf_ok(&b));
+	assert_true(b.len > 4 * PT_BUF_SINK_CHUNK);
+
+	assert_int_equal(mkdir(path("run"), 0755), 0);
+	assert_int_equal(pt_sysfs_init(&sys, root), 0);
+	assert_int_equal(pt_state_write_report(&sys, &s.r, err, sizeof(err)), 0);
+	assert_int_equal(stat(path("run/pt/state.json"), &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal((size_t)st.st_size, b.len);
+	got = malloc(b.len);
+	assert_non_null(got);
+	fd = open(path("run/pt/state.json"), O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, got, b.len), (ssize_t)b.len);
+	close(fd);
+	assert_memory_equal(got, b.data, b.len);
+	free(got);
+	pt_buf_free(&b);
+
+	/* The same checks as any write: no /run/pt through a symlink. */
+	assert_int_equal(rename(path("run/pt"), path("elsewhere")), 0);
+	assert_int_equal(symlink(path("elsewhere"), path("run/pt")), 0);
+	assert_true(pt_state_write_report(&sys, &s.r, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "/run/pt is a symlink"));
+	drop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(writes_atomically_with_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(refuses_symlinks_and_foreign_dirs, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_run_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(streamed_report_matches_rendered, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
