@@ -652,7 +652,17 @@ static void choose_drivers(struct run *run)
 			continue;
 		pt_pci_modalias(t->fn, "vfio_pci:", alias, sizeof(alias));
 		if (pt_modules_variant(run->mods, alias, module, sizeof(module)) == 1) {
-			pt_modules_driver_name(module, t->driver, sizeof(t->driver));
+			char name[PT_DRIVER_MAX];
+			const char *driver;
+
+			pt_modules_driver_name(module, name, sizeof(name));
+			driver = pt_intern(name);
+			if (!driver) {
+				pt_log_warn("%s: out of memory; using vfio-pci, not the variant %s",
+					    t->fn->name, name);
+				continue;
+			}
+			t->driver = driver;
 			pt_log_info("%s: using the vfio variant driver %s", t->fn->name, t->driver);
 		}
 	}
@@ -686,7 +696,7 @@ static void check_vfio_available(struct run *run)
 		if (!t->take || !streq(t->driver, "vfio-pci"))
 			continue;
 		t->action = PT_ACT_FAILED;
-		snprintf(t->error, sizeof(t->error), "%s; nothing was changed", rep->error);
+		pt_target_error(t, "%s; nothing was changed", rep->error);
 	}
 	pt_diag_error(&run->diag, "%s; nothing was bound", rep->error);
 }
@@ -725,14 +735,14 @@ static void load_modules(struct run *run)
 		if (!t->take || t->action != PT_ACT_PENDING || streq(t->driver, "vfio-pci") ||
 		    pt_bind_driver_present(&run->sys, t->driver))
 			continue;
-		pt_strlcpy(t->driver, "vfio-pci", sizeof(t->driver));
+		t->driver = "vfio-pci";
 		if (pt_sysfs_path(&run->sys, path, sizeof(path),
 				  "/sys/bus/pci/devices/%s/driver_override", t->fn->name) < 0 ||
 		    pt_sysfs_write(&run->sys, path, "vfio-pci") < 0) {
 			t->action = PT_ACT_FAILED;
-			snprintf(t->error, sizeof(t->error),
-				 "its variant driver did not load, and driver_override could not "
-				 "be changed to vfio-pci");
+			pt_target_error(
+				t, "its variant driver did not load, and driver_override could not "
+				   "be changed to vfio-pci");
 			pt_diag_error(&run->diag, "%s: %s", t->fn->name, t->error);
 		}
 	}
@@ -881,7 +891,7 @@ static void mark_after(struct run *run)
 	for (size_t i = 0; i < run->plan.n_targets; i++) {
 		struct pt_target *t = &run->plan.targets[i];
 
-		pt_strlcpy(t->driver_after, t->fn->driver, sizeof(t->driver_after));
+		t->driver_after = t->fn->driver;
 	}
 }
 
@@ -890,8 +900,8 @@ static void mark_planned(struct run *run)
 	for (size_t i = 0; i < run->plan.n_targets; i++) {
 		struct pt_target *t = &run->plan.targets[i];
 
-		pt_strlcpy(t->driver_before, t->fn->driver, sizeof(t->driver_before));
-		pt_strlcpy(t->driver_after, t->fn->driver, sizeof(t->driver_after));
+		t->driver_before = t->fn->driver;
+		t->driver_after = t->fn->driver;
 		if (t->take && t->action == PT_ACT_PENDING)
 			t->action = PT_ACT_PLANNED;
 	}
@@ -981,7 +991,7 @@ static bool plan_list(struct run *run)
 		struct pt_target *t = &run->plan.targets[i];
 
 		if ((t->fn->loaded & PT_PCI_STATE) && !t->fn->state_err)
-			pt_strlcpy(t->driver_before, t->fn->driver, sizeof(t->driver_before));
+			t->driver_before = t->fn->driver;
 	}
 	if (pt_plan_count_taken(&run->plan) == 0) {
 		mark_planned(run);

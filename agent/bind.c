@@ -33,7 +33,7 @@ static int set_override(const struct pt_bind *b, struct pt_pci_func *f, const ch
 	r = pt_sysfs_write(b->sys, path, value[0] ? value : "\n");
 	if (r < 0)
 		return r;
-	pt_strlcpy(f->override, value, sizeof(f->override));
+	f->override = value; /* interned or static, as every caller's */
 	return 0;
 }
 
@@ -117,16 +117,15 @@ int pt_bind_protect(const struct pt_bind *b, struct pt_plan *plan)
 
 		if (!t->take || t->action != PT_ACT_PENDING)
 			continue;
-		pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
-		pt_strlcpy(t->override_before, f->override, sizeof(t->override_before));
+		t->driver_before = f->driver;
+		t->override_before = f->override;
 		if (streq(f->override, t->driver))
 			continue;
 		r = set_override(b, f, t->driver);
 		if (r < 0) {
 			t->action = PT_ACT_FAILED;
-			snprintf(t->error, sizeof(t->error),
-				 "cannot write driver_override: %s; nothing was changed",
-				 strerror(-r));
+			pt_target_error(t, "cannot write driver_override: %s; nothing was changed",
+					strerror(-r));
 			pt_diag_error(b->diag, "%s: %s", f->name, t->error);
 			continue;
 		}
@@ -234,46 +233,47 @@ static int claim(const struct pt_bind *b, struct pt_target *t)
 
 	r = pt_pci_reload_driver(b->pci, f);
 	if (r < 0) {
-		snprintf(t->error, sizeof(t->error), "cannot read the driver link: %s",
-			 strerror(-r));
+		pt_target_error(t, "cannot read the driver link: %s", strerror(-r));
 		return r;
 	}
 	if (!streq(f->driver, t->driver)) {
 		if (!pt_bind_driver_present(b->sys, t->driver)) {
-			snprintf(t->error, sizeof(t->error),
-				 "the %s driver is not available (its module did not load)",
-				 t->driver);
+			pt_target_error(t,
+					"the %s driver is not available (its module did not load)",
+					t->driver);
 			return -ENOENT;
 		}
 		if (f->driver[0]) {
-			char host[PT_DRIVER_MAX];
+			const char *host = f->driver; /* interned: outlives the unbind */
+			char uerr[PT_TARGET_ERROR_MAX];
 
-			pt_strlcpy(host, f->driver, sizeof(host));
-			r = unbind(b, f, t->error, sizeof(t->error));
-			if (r < 0)
+			r = unbind(b, f, uerr, sizeof(uerr));
+			if (r < 0) {
+				pt_target_error(t, "%s", uerr);
 				return r;
+			}
 			pt_watch_journal(PT_J_UNBOUND, f->name, host);
 		}
 		if (!streq(f->driver, t->driver)) {
 			pr = streq(f->override, t->driver) ? probe_own(b, f) : probe(b, f);
 			r = pt_pci_reload_driver(b->pci, f);
 			if (r < 0) {
-				snprintf(t->error, sizeof(t->error),
-					 "cannot read the driver link after probing: %s",
-					 strerror(-r));
+				pt_target_error(t, "cannot read the driver link after probing: %s",
+						strerror(-r));
 				return r;
 			}
 			/* The kernel reports success for drivers_probe even
 			 * when no driver took the device: the link decides. */
 			if (!streq(f->driver, t->driver)) {
 				if (pr < 0)
-					snprintf(t->error, sizeof(t->error), "drivers_probe: %s",
-						 errtext(pr, b->timeout_ms, e, sizeof(e)));
+					pt_target_error(t, "drivers_probe: %s",
+							errtext(pr, b->timeout_ms, e, sizeof(e)));
 				else
-					snprintf(t->error, sizeof(t->error),
-						 "%s did not take it (driver now: %s); the kernel "
-						 "log says why",
-						 t->driver, f->driver[0] ? f->driver : "none");
+					pt_target_error(
+						t,
+						"%s did not take it (driver now: %s); the kernel "
+						"log says why",
+						t->driver, f->driver[0] ? f->driver : "none");
 				return pr < 0 ? pr : -ENODEV;
 			}
 		}
@@ -291,24 +291,23 @@ static int claim(const struct pt_bind *b, struct pt_target *t)
 static void fail(const struct pt_bind *b, struct pt_target *t)
 {
 	char err[PT_TARGET_ERROR_MAX];
-	size_t len = strlen(t->error);
 
 	if (b->onfail == PT_ONFAIL_KEEP) {
 		t->action = PT_ACT_KEPT;
 		(void)pt_pci_reload_driver(b->pci, t->fn);
-		snprintf(t->error + len, sizeof(t->error) - len, "; left %s (pt.onfail=keep)",
-			 t->fn->driver[0] ? "with its driver_override set" : "unclaimed");
+		pt_target_error_append(t, "; left %s (pt.onfail=keep)",
+				       t->fn->driver[0] ? "with its driver_override set"
+							: "unclaimed");
 		pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
 		return;
 	}
 	if (pt_bind_release(b, t, err, sizeof(err)) == 0) {
 		t->action = PT_ACT_RELEASED;
-		snprintf(t->error + len, sizeof(t->error) - len, "; given back to %s",
-			 t->fn->driver[0] ? t->fn->driver : "the host");
+		pt_target_error_append(t, "; given back to %s",
+				       t->fn->driver[0] ? t->fn->driver : "the host");
 	} else {
 		t->action = PT_ACT_FAILED;
-		snprintf(t->error + len, sizeof(t->error) - len, "; could not be given back: %s",
-			 err);
+		pt_target_error_append(t, "; could not be given back: %s", err);
 	}
 	pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
 }
@@ -351,16 +350,17 @@ static void rollback_groups(const struct pt_bind *b, struct pt_plan *plan)
 			}
 			if (pt_bind_release(b, t, err, sizeof(err)) == 0) {
 				t->action = PT_ACT_RELEASED;
-				snprintf(t->error, sizeof(t->error),
-					 "given back to %s because %s in IOMMU group %d failed",
-					 t->fn->driver[0] ? t->fn->driver : "the host",
-					 bad->fn->name, g->group);
+				pt_target_error(
+					t, "given back to %s because %s in IOMMU group %d failed",
+					t->fn->driver[0] ? t->fn->driver : "the host",
+					bad->fn->name, g->group);
 			} else {
 				t->action = PT_ACT_FAILED;
-				snprintf(t->error, sizeof(t->error),
-					 "%s in IOMMU group %d failed, and this one could not be "
-					 "given back: %s",
-					 bad->fn->name, g->group, err);
+				pt_target_error(
+					t,
+					"%s in IOMMU group %d failed, and this one could not be "
+					"given back: %s",
+					bad->fn->name, g->group, err);
 			}
 			pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
 		}
@@ -393,16 +393,16 @@ int pt_bind_claim(const struct pt_bind *b, struct pt_plan *plan)
 		if (pt_pci_reload_driver(b->pci, f) < 0 && t->take &&
 		    (t->action == PT_ACT_BOUND || t->action == PT_ACT_RECOVERED ||
 		     t->action == PT_ACT_ALREADY)) {
-			pt_strlcpy(t->driver_after, t->driver, sizeof(t->driver_after));
+			t->driver_after = t->driver;
 			pt_diag_warn(b->diag,
 				     "%s: its driver link could not be read again at the end; "
 				     "recorded as last seen (%s)",
 				     f->name, t->driver);
 			continue;
 		}
-		pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+		t->driver_after = f->driver;
 		if (!t->take)
-			pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
+			t->driver_before = f->driver;
 		if (f->iommu_group >= 0 && pt_driver_is_vfio(f->driver) &&
 		    pt_sysfs_path(b->sys, path, sizeof(path), "/dev/vfio/%d", f->iommu_group) >=
 			    0 &&
@@ -424,14 +424,13 @@ int pt_bind_give_back(const struct pt_bind *b, struct pt_plan *plan, pt_load_hos
 
 		if (!t->take)
 			continue;
-		pt_strlcpy(t->driver_before, f->driver, sizeof(t->driver_before));
+		t->driver_before = f->driver;
 		if (!pt_driver_is_vfio(f->driver)) {
 			t->action = PT_ACT_SKIPPED;
-			snprintf(t->error, sizeof(t->error),
-				 "not on a vfio driver (%s): nothing to give back",
-				 f->driver[0] ? f->driver : "no driver");
+			pt_target_error(t, "not on a vfio driver (%s): nothing to give back",
+					f->driver[0] ? f->driver : "no driver");
 			pt_diag_warn(b->diag, "%s: %s", f->name, t->error);
-			pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+			t->driver_after = f->driver;
 			continue;
 		}
 		err[0] = '\0';
@@ -444,17 +443,17 @@ int pt_bind_give_back(const struct pt_bind *b, struct pt_plan *plan, pt_load_hos
 		}
 		if (r < 0) {
 			t->action = PT_ACT_FAILED;
-			pt_strlcpy(t->error, err, sizeof(t->error));
+			pt_target_error(t, "%s", err);
 			pt_diag_error(b->diag, "%s: %s", f->name, t->error);
 			(void)pt_pci_reload_driver(b->pci, f);
-			pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+			t->driver_after = f->driver;
 			continue;
 		}
 		if (load_host)
 			load_host(userdata, f);
 		(void)probe(b, f);
 		(void)pt_pci_reload_driver(b->pci, f);
-		pt_strlcpy(t->driver_after, f->driver, sizeof(t->driver_after));
+		t->driver_after = f->driver;
 		t->action = PT_ACT_RELEASED;
 		if (!f->driver[0])
 			pt_diag_warn(

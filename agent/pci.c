@@ -61,6 +61,7 @@ static int insert(struct pt_pci *pci, const struct pt_addr *addr, struct pt_pci_
 	f->addr = *addr;
 	pt_addr_format(addr, f->name);
 	f->iommu_group = -1;
+	f->driver = f->override = "";
 	memmove(pci->funcs + at + 1, pci->funcs + at, (pci->n - at) * sizeof(*pci->funcs));
 	pci->funcs[at] = f;
 	pci->n++;
@@ -145,6 +146,7 @@ int pt_pci_scan(struct pt_pci *pci)
 			f->addr = c.addrs[i];
 			pt_addr_format(&f->addr, f->name);
 			f->iommu_group = -1;
+			f->driver = f->override = "";
 			pci->funcs[pci->n++] = f;
 			continue;
 		}
@@ -296,20 +298,24 @@ int pt_pci_load_identity(struct pt_pci *pci, struct pt_pci_func *f)
 
 int pt_pci_reload_driver(struct pt_pci *pci, struct pt_pci_func *f)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], name[PT_DRIVER_MAX];
+	const char *driver;
 	int r;
 
 	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s/driver", f->name);
 	if (r < 0)
 		return r;
-	r = pt_sysfs_link_name(pci->sys, path, f->driver, sizeof(f->driver));
-	if (r == -ENOENT) {
-		f->driver[0] = '\0';
+	r = pt_sysfs_link_name(pci->sys, path, name, sizeof(name));
+	f->driver = "";
+	if (r == -ENOENT)
 		return 0;
-	}
 	if (r < 0)
-		f->driver[0] = '\0';
-	return r;
+		return r;
+	driver = pt_intern(name);
+	if (!driver)
+		return -ENOMEM;
+	f->driver = driver;
+	return 0;
 }
 
 static int state_fail(struct pt_pci_func *f, const char *attr, int r)
@@ -342,10 +348,14 @@ int pt_pci_load_state(struct pt_pci *pci, struct pt_pci_func *f)
 	if (r < 0 && r != -ENOENT)
 		return state_fail(f, "driver_override", r);
 	/* The kernel shows an unset override as "(null)". */
-	if (r < 0 || streq(buf, "(null)"))
-		f->override[0] = '\0';
-	else
-		pt_strlcpy(f->override, buf, sizeof(f->override));
+	f->override = "";
+	if (r >= 0 && !streq(buf, "(null)")) {
+		const char *override = pt_intern(buf);
+
+		if (!override)
+			return state_fail(f, "driver_override", -ENOMEM);
+		f->override = override;
+	}
 
 	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
 			  f->name);

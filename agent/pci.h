@@ -44,8 +44,9 @@ struct pt_pci_func {
 	const char *state_err_attr;
 	int iommu_group; /* -1: no iommu_group link */
 	bool boot_vga;
-	char driver[PT_DRIVER_MAX];   /* "" when unbound */
-	char override[PT_DRIVER_MAX]; /* "" when not set */
+	/* Never NULL; interned (pt_intern) or static. */
+	const char *driver;   /* "" when unbound */
+	const char *override; /* "" when not set */
 };
 
 struct pt_pci {

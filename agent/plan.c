@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* plan.c — selectors × functions × IOMMU groups → plan; see plan.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "plan.h"
 
@@ -18,6 +20,9 @@ void pt_plan_free(struct pt_plan *plan)
 		free(plan->groups[i].blockers);
 	}
 	free(plan->groups);
+	for (size_t i = 0; i < plan->n_targets; i++)
+		if (plan->targets[i].error_owned)
+			free((char *)plan->targets[i].error);
 	free(plan->targets);
 	pt_diag_free(&plan->diag);
 	*plan = (struct pt_plan){ 0 };
@@ -123,10 +128,62 @@ static struct pt_target *add_target(struct pt_plan *plan, struct pt_pci_func *fn
 	t = &plan->targets[lo];
 	*t = (struct pt_target){ .fn = fn,
 				 .take = take,
-				 .action = take ? PT_ACT_PENDING : PT_ACT_SKIPPED };
+				 .action = take ? PT_ACT_PENDING : PT_ACT_SKIPPED,
+				 .driver = "vfio-pci",
+				 .driver_before = "",
+				 .driver_after = "",
+				 .override_before = "",
+				 .error = "" };
 	pt_strlcpy(t->selected_by, selected_by, sizeof(t->selected_by));
-	pt_strlcpy(t->driver, "vfio-pci", sizeof(t->driver));
 	return t;
+}
+
+/* Format prefix + fmt into the target's sentence: one pass into a bounded
+ * buffer on the stack, then a copy of its length (thousands of targets can
+ * each have one). prefix may be the old sentence: it is copied first. */
+static void target_verror(struct pt_target *t, const char *prefix, const char *fmt, va_list ap)
+{
+	char buf[PT_TARGET_ERROR_MAX], *copy;
+	size_t n;
+
+	n = pt_strlcpy(buf, prefix, sizeof(buf));
+	if (n < sizeof(buf))
+		vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (t->error_owned)
+		free((char *)t->error);
+	t->error_owned = false;
+	t->error = "";
+	if (!buf[0])
+		return;
+	n = strlen(buf);
+	copy = malloc(n + 1);
+	if (!copy) {
+		t->error = "out of memory recording what went wrong";
+		return;
+	}
+	memcpy(copy, buf, n + 1);
+	t->error = copy;
+	t->error_owned = true;
+}
+
+void pt_target_error(struct pt_target *t, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	target_verror(t, "", fmt, ap);
+	va_end(ap);
+}
+
+void pt_target_error_append(struct pt_target *t, const char *fmt, ...)
+{
+	char was[PT_TARGET_ERROR_MAX];
+	va_list ap;
+
+	pt_strlcpy(was, t->error, sizeof(was));
+	va_start(ap, fmt);
+	target_verror(t, was, fmt, ap);
+	va_end(ap);
 }
 
 static void refuse(struct pt_target *t, const char *fmt, ...) _printf_(2, 3);
@@ -137,7 +194,7 @@ static void refuse(struct pt_target *t, const char *fmt, ...)
 	t->take = false;
 	t->action = PT_ACT_SKIPPED;
 	va_start(ap, fmt);
-	vsnprintf(t->error, sizeof(t->error), fmt, ap);
+	target_verror(t, "", fmt, ap);
 	va_end(ap);
 }
 

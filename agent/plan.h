@@ -48,16 +48,21 @@ struct pt_target {
 	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of 0000:26:00.0" */
 	bool take;			      /* to be bound */
 	bool explicit_addr;		      /* named by its address */
-	char driver[PT_DRIVER_MAX];	      /* the vfio driver to use */
+	/* Driver names are never NULL; interned (pt_intern) or static, so a
+	 * record costs a pointer for each however long the name. */
+	const char *driver; /* the vfio driver to use */
 
 	/* Outcome, filled by bind.c. */
 	enum pt_action action;
-	char driver_before[PT_DRIVER_MAX];
-	char driver_after[PT_DRIVER_MAX];
-	char override_before[PT_DRIVER_MAX];
+	const char *driver_before;
+	const char *driver_after;
+	const char *override_before;
 	bool override_written;
+	bool error_owned; /* error is the plan's to free */
 	char vfio_node[32];
-	char error[PT_TARGET_ERROR_MAX];
+	/* Why it was refused or failed; "" when it was not. Never NULL; set
+	 * with pt_target_error() and pt_target_error_append() only. */
+	const char *error;
 };
 
 struct pt_blocker {
@@ -130,6 +135,12 @@ const struct pt_selector *pt_plan_excluded_by(const struct pt_spec *spec,
 /* Refuse every target still to be taken (group >= 0: only those in that
  * IOMMU group): not bound, action skipped, `reason` as its error. */
 void pt_plan_refuse_taken(struct pt_plan *plan, int group, const char *reason);
+
+/* Set (or, with "", clear) a target's error sentence; append to it. At
+ * most PT_TARGET_ERROR_MAX - 1 bytes are kept. Without memory, the sentence
+ * says so instead. */
+void pt_target_error(struct pt_target *t, const char *fmt, ...) _printf_(2, 3);
+void pt_target_error_append(struct pt_target *t, const char *fmt, ...) _printf_(2, 3);
 
 /* Targets still to be bound. */
 size_t pt_plan_count_taken(const struct pt_plan *plan);

@@ -260,6 +260,34 @@ void pt_buf_printf(struct pt_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* The interned strings: few (the drivers and overrides of one machine), so
+ * a list searched from the front serves. */
+struct intern {
+	struct intern *next;
+	char text[];
+};
+static struct intern *interned;
+
+const char *pt_intern(const char *s)
+{
+	struct intern *i;
+	size_t n;
+
+	if (!s[0])
+		return "";
+	for (i = interned; i; i = i->next)
+		if (streq(i->text, s))
+			return i->text;
+	n = strlen(s);
+	i = malloc(sizeof(*i) + n + 1);
+	if (!i)
+		return NULL;
+	memcpy(i->text, s, n + 1);
+	i->next = interned;
+	interned = i;
+	return i->text;
+}
+
 void pt_diag_init(struct pt_diag *d)
 {
 	*d = (struct pt_diag){ 0 };

@@ -90,6 +90,11 @@ void pt_buf_set_sink(struct pt_buf *b, int (*sink)(void *ctx, const char *data, 
 		     void *ctx);
 /* Hand what is held to the sink; returns 0 or the sink's sticky -errno. */
 int pt_buf_flush(struct pt_buf *b);
+/* A copy of s that lives until the program exits, shared by every caller
+ * that asks for the same text (driver names: a handful, seen thousands of
+ * times). "" for "". NULL on ENOMEM. */
+const char *pt_intern(const char *s);
+
 static inline bool pt_buf_ok(const struct pt_buf *b)
 {
 	return !b->oom && !b->sink_err;

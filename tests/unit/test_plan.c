@@ -38,7 +38,8 @@ static struct pt_pci_func *fn(struct world *w, const char *addr, uint16_t v, uin
 	f->subdevice = 0x3fbb;
 	f->class = class;
 	f->iommu_group = group;
-	pt_strlcpy(f->driver, driver ? driver : "", sizeof(f->driver));
+	f->driver = driver ? driver : "";
+	f->override = "";
 	w->all[w->n] = f;
 	w->n++;
 	return f;
@@ -334,6 +335,58 @@ static void vfio_driver_names(void **state)
 	assert_string_equal(pt_action_name(PT_ACT_ALREADY), "already-bound");
 }
 
+/* A target's error sentence: set, appended to, cleared, bounded; freed
+ * with the plan (LeakSanitizer checks). */
+static void target_error_sentences(void **state)
+{
+	struct world w;
+	struct pt_target *t;
+	char long_text[PT_TARGET_ERROR_MAX + 100];
+
+	(void)state;
+	desktop(&w);
+	plan(&w, "26:00.0", PT_GROUP_WARN);
+	t = target(&w, "0000:26:00.0");
+	assert_string_equal(t->error, "");
+	assert_false(t->error_owned);
+
+	pt_target_error(t, "vfio-pci did not take it (driver now: %s)", "none");
+	assert_string_equal(t->error, "vfio-pci did not take it (driver now: none)");
+	pt_target_error_append(t, "; given back to %s", "nouveau");
+	assert_string_equal(t->error,
+			    "vfio-pci did not take it (driver now: none); given back to nouveau");
+	pt_target_error(t, "%s", "");
+	assert_string_equal(t->error, "");
+	assert_false(t->error_owned);
+	pt_target_error_append(t, "%s", "appended to nothing");
+	assert_string_equal(t->error, "appended to nothing");
+
+	memset(long_text, 'x', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	pt_target_error(t, "%s", long_text);
+	assert_int_equal(strlen(t->error), PT_TARGET_ERROR_MAX - 1);
+	pt_target_error_append(t, "%s", "; more");
+	assert_int_equal(strlen(t->error), PT_TARGET_ERROR_MAX - 1);
+	pt_plan_free(&w.plan);
+}
+
+/* Driver names are shared: one copy a name however many functions. */
+static void interned_names(void **state)
+{
+	char a[] = "snd_hda_intel", b[] = "snd_hda_intel";
+	const char *x = pt_intern(a), *y;
+
+	(void)state;
+	assert_non_null(x);
+	assert_ptr_not_equal(x, a);
+	y = pt_intern(b);
+	assert_ptr_equal(x, y);
+	a[0] = 'S';
+	assert_string_equal(x, "snd_hda_intel");
+	assert_string_equal(pt_intern(""), "");
+	assert_ptr_not_equal(pt_intern("e1000e"), x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +400,8 @@ int main(void)
 		cmocka_unit_test(harmless_group_members),
 		cmocka_unit_test(excluded_sibling_spoils_group),
 		cmocka_unit_test(vfio_driver_names),
+		cmocka_unit_test(target_error_sentences),
+		cmocka_unit_test(interned_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,6 +64,8 @@ static void sample(struct sample *s, const char *spec)
 				       .class = 0x030000,
 				       .iommu_group = 15,
 				       .boot_vga = true,
+				       .driver = "",
+				       .override = "",
 				       .loaded = PT_PCI_IDENTITY | PT_PCI_STATE };
 	s->usb = (struct pt_pci_func){ .name = "0000:29:00.0",
 				       .vendor = 0x1912,
@@ -71,6 +73,7 @@ static void sample(struct sample *s, const char *spec)
 				       .class = 0x0c0330,
 				       .iommu_group = 15,
 				       .driver = "xhci_hcd",
+				       .override = "",
 				       .loaded = PT_PCI_IDENTITY | PT_PCI_STATE };
 	assert_int_equal(pt_addr_parse(s->gpu.name, &s->gpu.addr), 0);
 	assert_int_equal(pt_addr_parse(s->usb.name, &s->usb.addr), 0);
@@ -90,8 +93,11 @@ static void sample(struct sample *s, const char *spec)
 	t->take = true;
 	t->action = PT_ACT_RECOVERED;
 	pt_strlcpy(t->selected_by, "10de:1c03@26:00.0", sizeof(t->selected_by));
-	pt_strlcpy(t->driver_before, "nouveau", sizeof(t->driver_before));
-	pt_strlcpy(t->driver_after, "vfio-pci", sizeof(t->driver_after));
+	t->driver = "vfio-pci";
+	t->driver_before = "nouveau";
+	t->driver_after = "vfio-pci";
+	t->override_before = "";
+	t->error = "";
 	pt_strlcpy(t->vfio_node, "/dev/vfio/15", sizeof(t->vfio_node));
 	pt_diag_warn(&s->diag, "IOMMU group 15 cannot be handed to a guest as it is");
 	s->mods[0] =
@@ -335,8 +341,7 @@ static void streamed_report_matches_rendered(void **state)
 	assert_non_null(s.plan.targets);
 	for (size_t i = 1; i < n; i++) {
 		s.plan.targets[i] = s.plan.targets[0];
-		snprintf(s.plan.targets[i].error, sizeof(s.plan.targets[i].error),
-			 "target %zu: vfio-pci did not take it", i);
+		pt_target_error(&s.plan.targets[i], "target %zu: vfio-pci did not take it", i);
 	}
 	s.plan.n_targets = s.plan.cap_targets = n;
 	pt_buf_init(&b);
