@@ -54,10 +54,10 @@ static const char *errtext(int r, unsigned timeout_ms, char *buf, size_t size)
 
 static int unbind(const struct pt_bind *b, struct pt_pci_func *f, char *err, size_t errsize)
 {
-	char path[PATH_MAX], was[PT_DRIVER_MAX], e[64];
+	const char *was = f->driver; /* interned: outlives the unbind */
+	char path[PATH_MAX], e[64];
 	int r;
 
-	pt_strlcpy(was, f->driver, sizeof(was));
 	r = fn_path(b, f, "driver/unbind", path, sizeof(path));
 	if (r >= 0)
 		r = write_addr(b, f, path);

@@ -177,12 +177,10 @@ void pt_target_error(struct pt_target *t, const char *fmt, ...)
 
 void pt_target_error_append(struct pt_target *t, const char *fmt, ...)
 {
-	char was[PT_TARGET_ERROR_MAX];
 	va_list ap;
 
-	pt_strlcpy(was, t->error, sizeof(was));
 	va_start(ap, fmt);
-	target_verror(t, was, fmt, ap);
+	target_verror(t, t->error, fmt, ap);
 	va_end(ap);
 }
 

@@ -288,19 +288,8 @@ static int fail(char *err, size_t errsize, int r, const char *fmt, ...)
 	return r;
 }
 
-static int state_write(const struct pt_sysfs *sys, const struct pt_report *report, const char *data,
-		       size_t len, char *err, size_t errsize);
-
-int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
-		   size_t errsize)
-{
-	int r;
-
-	pt_watch_begin("write", PT_STATE_FILE, 0);
-	r = state_write(sys, NULL, data, len, err, errsize);
-	pt_watch_end();
-	return r;
-}
+static int state_write(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
+		       size_t errsize);
 
 int pt_state_write_report(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
 			  size_t errsize)
@@ -308,13 +297,15 @@ int pt_state_write_report(const struct pt_sysfs *sys, const struct pt_report *re
 	int r;
 
 	pt_watch_begin("write", PT_STATE_FILE, 0);
-	r = state_write(sys, report, NULL, 0, err, errsize);
+	r = state_write(sys, report, err, errsize);
 	pt_watch_end();
 	return r;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+/* pt_buf sink: write all of data to the descriptor *ctx. */
+static int sink_fd(void *ctx, const char *data, size_t len)
 {
+	int fd = *(const int *)ctx;
 	size_t off = 0;
 
 	while (off < len) {
@@ -327,11 +318,6 @@ static int write_all(int fd, const char *data, size_t len)
 		off += (size_t)n;
 	}
 	return 0;
-}
-
-static int sink_fd(void *ctx, const char *data, size_t len)
-{
-	return write_all(*(const int *)ctx, data, len);
 }
 
 /* Render straight into the file, a chunk at a time: thousands of devices
@@ -349,8 +335,8 @@ static int render_to(int fd, const struct pt_report *report)
 	return r;
 }
 
-static int state_write(const struct pt_sysfs *sys, const struct pt_report *report, const char *data,
-		       size_t len, char *err, size_t errsize)
+static int state_write(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
+		       size_t errsize)
 {
 	char dir[PATH_MAX], tmp[64];
 	struct stat st;
@@ -418,7 +404,7 @@ static int state_write(const struct pt_sysfs *sys, const struct pt_report *repor
 	if (fchmod(fd, 0644) < 0)
 		r = -errno;
 	if (r == 0)
-		r = report ? render_to(fd, report) : write_all(fd, data, len);
+		r = render_to(fd, report);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0 && errno != EINTR)

@@ -63,17 +63,13 @@ int pt_state_read(const struct pt_sysfs *sys, const char *boot_id, struct pt_jdo
 void pt_state_render(const struct pt_report *r, struct pt_buf *out);
 
 /*
- * Write data atomically to <sysroot>/run/pt/state.json, creating
+ * Write the report atomically to <sysroot>/run/pt/state.json, creating
  * /run/pt (0755) if needed. Refuses a symlinked or foreign-owned or
  * group/world-writable directory, and a state.json that is a symlink or
  * not a regular file. On failure returns -errno with a sentence in err.
+ * Rendered straight into the file, holding one chunk of it in memory at a
+ * time, however many devices it lists.
  */
-int pt_state_write(const struct pt_sysfs *sys, const char *data, size_t len, char *err,
-		   size_t errsize);
-
-/* Render the report straight into the state file (as pt_state_write()
- * writes, with the same checks), holding one chunk of it in memory at a
- * time, however many devices it lists. */
 int pt_state_write_report(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
 			  size_t errsize);
 

@@ -3,6 +3,7 @@
  * test_state.c — the state file: rendering (checked by jq against
  * tests/state-schema.jq) and the atomic, symlink-refusing write.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -241,35 +242,71 @@ static const char *path(const char *rel)
 	return buf;
 }
 
-static int write_state(const char *data, char *err, size_t size)
+/* Write the sample report, with the given result, to the state file under
+ * root; if rendered is not NULL, it gets the same report rendered in memory
+ * (caller frees). */
+static int write_state(const char *result, char *err, size_t size, char **rendered)
 {
+	struct sample s;
 	struct pt_sysfs sys;
+	int r;
 
+	sample(&s, "10de:1c03@26:00.0");
+	s.r.result = result;
 	assert_int_equal(pt_sysfs_init(&sys, root), 0);
-	return pt_state_write(&sys, data, strlen(data), err, size);
+	r = pt_state_write_report(&sys, &s.r, err, size);
+	if (rendered) {
+		struct pt_buf b;
+
+		pt_buf_init(&b);
+		pt_state_render(&s.r, &b);
+		assert_true(pt_buf_ok(&b));
+		*rendered = b.data;
+	}
+	drop(&s);
+	return r;
 }
 
 static void writes_atomically_with_modes(void **state)
 {
-	char err[256], buf[64];
+	char err[256], buf[8192], *want;
 	struct stat st;
+	ssize_t n;
 	int fd;
 
 	(void)state;
 	assert_int_equal(mkdir(path("run"), 0755), 0);
 	umask(0077);
-	assert_int_equal(write_state("{\"a\": 1}\n", err, sizeof(err)), 0);
+	assert_int_equal(write_state("ok", err, sizeof(err), NULL), 0);
 	umask(0022);
 	assert_int_equal(stat(path("run/pt"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
 	assert_int_equal(stat(path("run/pt/state.json"), &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0644);
-	assert_int_equal(write_state("{\"a\": 2}\n", err, sizeof(err)), 0);
+	/* The second write replaces the first whole. */
+	assert_int_equal(write_state("partial", err, sizeof(err), &want), 0);
 	fd = open(path("run/pt/state.json"), O_RDONLY);
-	assert_int_equal(read(fd, buf, sizeof(buf)), 9);
+	n = read(fd, buf, sizeof(buf));
 	close(fd);
-	assert_memory_equal(buf, "{\"a\": 2}\n", 9);
-	assert_int_equal(access(path("run/pt/.state.json.tmp"), F_OK), -1);
+	assert_int_equal(n, (ssize_t)strlen(want));
+	assert_memory_equal(buf, want, strlen(want));
+	assert_non_null(strstr(want, "\"result\": \"partial\""));
+	free(want);
+	/* Nothing is left beside it: the temporary file was renamed. */
+	{
+		DIR *d = opendir(path("run/pt"));
+		struct dirent *e;
+		int files = 0;
+
+		assert_non_null(d);
+		while ((e = readdir(d)))
+			if (!streq(e->d_name, ".") && !streq(e->d_name, "..")) {
+				assert_string_equal(e->d_name, "state.json");
+				files++;
+			}
+		closedir(d);
+		assert_int_equal(files, 1);
+	}
 }
 
 static void refuses_symlinks_and_foreign_dirs(void **state)
@@ -281,7 +318,7 @@ static void refuses_symlinks_and_foreign_dirs(void **state)
 	assert_int_equal(mkdir(path("elsewhere"), 0755), 0);
 	assert_int_equal(symlink(path("elsewhere"), path("run/pt")), 0);
 	{
-		int r = write_state("{}", err, sizeof(err));
+		int r = write_state("ok", err, sizeof(err), NULL);
 
 		/* O_DIRECTORY|O_NOFOLLOW on a symlink: ENOTDIR on Linux. */
 		assert_true(r == -ENOTDIR || r == -ELOOP);
@@ -292,25 +329,25 @@ static void refuses_symlinks_and_foreign_dirs(void **state)
 	assert_int_equal(unlink(path("run/pt")), 0);
 	assert_int_equal(mkdir(path("run/pt"), 0777), 0);
 	assert_int_equal(chmod(path("run/pt"), 0777), 0);
-	assert_int_equal(write_state("{}", err, sizeof(err)), -EPERM);
+	assert_int_equal(write_state("ok", err, sizeof(err), NULL), -EPERM);
 	assert_non_null(strstr(err, "writable by others"));
 
 	assert_int_equal(chmod(path("run/pt"), 0755), 0);
 	if (geteuid() == 0) {
 		assert_int_equal(chown(path("run/pt"), 65534, 65534), 0);
-		assert_int_equal(write_state("{}", err, sizeof(err)), -EPERM);
+		assert_int_equal(write_state("ok", err, sizeof(err), NULL), -EPERM);
 		assert_non_null(strstr(err, "owned by uid 65534"));
 		assert_int_equal(chown(path("run/pt"), 0, 0), 0);
 	}
 
 	assert_int_equal(symlink(path("elsewhere/victim"), path("run/pt/state.json")), 0);
-	assert_int_equal(write_state("{}", err, sizeof(err)), -EEXIST);
+	assert_int_equal(write_state("ok", err, sizeof(err), NULL), -EEXIST);
 	assert_non_null(strstr(err, "refusing to replace /run/pt/state.json"));
 	assert_int_equal(access(path("elsewhere/victim"), F_OK), -1);
 
 	assert_int_equal(unlink(path("run/pt/state.json")), 0);
 	assert_int_equal(mkdir(path("run/pt/state.json"), 0755), 0);
-	assert_int_equal(write_state("{}", err, sizeof(err)), -EEXIST);
+	assert_int_equal(write_state("ok", err, sizeof(err), NULL), -EEXIST);
 }
 
 static void no_run_directory(void **state)
@@ -319,7 +356,7 @@ static void no_run_directory(void **state)
 
 	(void)state;
 	/* /run missing entirely (a broken initramfs): a clear error. */
-	assert_int_equal(write_state("{}", err, sizeof(err)), -ENOENT);
+	assert_int_equal(write_state("ok", err, sizeof(err), NULL), -ENOENT);
 	assert_non_null(strstr(err, "cannot create /run/pt"));
 }
 
