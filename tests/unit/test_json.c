@@ -152,6 +152,24 @@ static char *doc_with_string(const char *s)
 	return b.data;
 }
 
+/* Each case's escape is as expected, and a document holding it is valid. */
+struct escape_case {
+	const char *in, *out;
+};
+
+static void assert_escape_cases(const struct escape_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *got = escaped(cases[i].in), *doc;
+
+		if (!streq(got, cases[i].out))
+			fail_msg("case %zu: expected %s, got %s", i, cases[i].out, got);
+		free(got);
+		doc = doc_with_string(cases[i].in);
+		free(doc);
+	}
+}
+
 /* ---- layout ------------------------------------------------------------------------- */
 
 static void test_empty_object_and_array(void **state)
@@ -527,9 +545,7 @@ static void test_escape_valid_utf8_passes_through(void **state)
 static void test_escape_invalid_utf8_becomes_replacement(void **state)
 {
 #define R "\\ufffd"
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct escape_case cases[] = {
 		{ "\xff", R },
 		{ "\xfe", R },
 		{ "\x80", R }, /* a lone continuation byte */
@@ -547,15 +563,7 @@ static void test_escape_invalid_utf8_becomes_replacement(void **state)
 	};
 	(void)state;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		char *got = escaped(cases[i].in), *doc;
-
-		if (!streq(got, cases[i].out))
-			fail_msg("case %zu: expected %s, got %s", i, cases[i].out, got);
-		free(got);
-		doc = doc_with_string(cases[i].in);
-		free(doc);
-	}
+	assert_escape_cases(cases, ELEMENTSOF(cases));
 	{
 		char *doc = doc_with_string("a\xffz");
 
@@ -568,9 +576,7 @@ static void test_escape_invalid_utf8_becomes_replacement(void **state)
 static void test_escape_rejects_overlong_encodings(void **state)
 {
 #define R "\\ufffd"
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct escape_case cases[] = {
 		{ "\xc0\xaf", R R },		 /* '/' in 2 bytes */
 		{ "\xc0\x80", R R },		 /* NUL in 2 bytes (Java's) */
 		{ "\xc1\xbf", R R },		 /* U+007F in 2 bytes */
@@ -581,24 +587,14 @@ static void test_escape_rejects_overlong_encodings(void **state)
 	};
 	(void)state;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		char *got = escaped(cases[i].in), *doc;
-
-		if (!streq(got, cases[i].out))
-			fail_msg("case %zu: expected %s, got %s", i, cases[i].out, got);
-		free(got);
-		doc = doc_with_string(cases[i].in);
-		free(doc);
-	}
+	assert_escape_cases(cases, ELEMENTSOF(cases));
 #undef R
 }
 
 static void test_escape_rejects_surrogates_and_beyond_unicode(void **state)
 {
 #define R "\\ufffd"
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
+	static const struct escape_case cases[] = {
 		{ "\xed\xa0\x80", R R R },		     /* U+D800 */
 		{ "\xed\xad\xbf", R R R },		     /* U+DB7F */
 		{ "\xed\xb0\x80", R R R },		     /* U+DC00 */
@@ -609,15 +605,7 @@ static void test_escape_rejects_surrogates_and_beyond_unicode(void **state)
 	};
 	(void)state;
 
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		char *got = escaped(cases[i].in), *doc;
-
-		if (!streq(got, cases[i].out))
-			fail_msg("case %zu: expected %s, got %s", i, cases[i].out, got);
-		free(got);
-		doc = doc_with_string(cases[i].in);
-		free(doc);
-	}
+	assert_escape_cases(cases, ELEMENTSOF(cases));
 #undef R
 }
 
