@@ -46,6 +46,13 @@ let
     "pt-status"
   ];
   ptStatic = pkg "pt-static-0.1.0" [ "pt-agent" ];
+  # Other builds of pt, for tests that set hardware.pt.package and
+  # agentPackage.
+  ptCustom = pkg "pt-custom-0.1.0" [
+    "pt-agent"
+    "pt-status"
+  ];
+  ptCustomStatic = pkg "pt-custom-static-0.1.0" [ "pt-agent" ];
   qemu = pkg "qemu-host-cpu-only-10.0.0" [ "qemu-system-x86_64" ];
   systemd = pkg "systemd-257.6" [ "systemctl" ];
   coreutils = pkg "coreutils-9.7" [ "true" ];
@@ -61,6 +68,8 @@ let
     pkgsStatic.callPackage = _file: _args: ptStatic;
     qemu_kvm = qemu;
     OVMF.fd = ovmf;
+    pt-custom = ptCustom;
+    pt-custom-static = ptCustomStatic;
     inherit
       systemd
       coreutils
@@ -90,9 +99,15 @@ in
 {
   inherit pkgs;
   # What run.sh creates in the private store before systemd-analyze runs.
-  standins = map (p: { inherit (p) outPath bins; }) [
+  # (`dir`, not outPath: toJSON would turn the set into its outPath.)
+  standins = map (p: {
+    dir = p.outPath;
+    inherit (p) bins;
+  }) [
     pt
     ptStatic
+    ptCustom
+    ptCustomStatic
     qemu
     systemd
     coreutils
