@@ -189,11 +189,12 @@ let
       })
       systemdStage1
     ];
-    # Another module's preDeviceCommands, listed first.
+    # Other modules' preDeviceCommands, listed before and after pt's.
     scripted-other-hook = [
-      { boot.initrd.preDeviceCommands = "echo other-module"; }
+      { boot.initrd.preDeviceCommands = "echo listed-before"; }
       moduleFile
       (on { })
+      { boot.initrd.preDeviceCommands = "echo listed-after"; }
     ];
     vms = [
       moduleFile
@@ -330,8 +331,23 @@ let
       loaded = [ "dm_mod" ];
     })
     (eq "scripted stage 1: pt-agent first in the merged preDeviceCommands, other modules' after" (
-      (cfgOf "scripted-other-hook").boot.initrd.preDeviceCommands
-    ) (ptLib.scriptedCommands "pt-agent" + "\necho other-module"))
+      let
+        text = (cfgOf "scripted-other-hook").boot.initrd.preDeviceCommands;
+      in
+      {
+        first = hasPrefix (ptLib.scriptedCommands "pt-agent") text;
+        others = map (l: hasInfix l text) [
+          "echo listed-before"
+          "echo listed-after"
+        ];
+      }
+    ) {
+      first = true;
+      others = [
+        true
+        true
+      ];
+    })
     (eq "scripted stage 1: static pt-agent into extra-utils, tested there; no initrd unit" {
       utils = (cfgOf "scripted").boot.initrd.extraUtilsCommands;
       test = (cfgOf "scripted").boot.initrd.extraUtilsCommandsTest;

@@ -304,20 +304,23 @@ else
 		# name files in the private store: stand-ins for the packages (small
 		# scripts, see standin-pkgs.nix) and the launcher scripts with the
 		# text the module writes.
-		if command -v systemd-analyze >/dev/null; then
-			real 'r.standins' | jq -r '.[] | .dir as $d | .bins[] | $d + "/bin/" + .' |
+		if ! command -v systemd-analyze >/dev/null; then
+			skip "nixos-eval: systemd-analyze verify of the rendered units" "systemd-analyze not installed"
+		elif ! { real 'r.standins' >"$tmp/standins.json" && real 'r.files' >"$tmp/files.json" &&
+			real 'r.units' >"$tmp/units.json"; } 2>"$tmp/units.err"; then
+			fail "nixos-eval: render the units" "$(head -c 3000 "$tmp/units.err")"
+		else
+			jq -r '.[] | .dir as $d | .bins[] | $d + "/bin/" + .' "$tmp/standins.json" |
 				while IFS= read -r f; do
 					mkdir -p "$(dirname "$f")"
 					printf '#!/bin/sh\nexit 0\n' >"$f"
 					chmod +x "$f"
 				done
-			real 'r.files' >"$tmp/files.json"
 			for i in $(seq 0 $(($(jq length "$tmp/files.json") - 1))); do
 				f=$(jq -r ".[$i].path" "$tmp/files.json")
 				jq -j ".[$i].text" "$tmp/files.json" | sed '1i #!/bin/bash' >"$f"
 				chmod +x "$f"
 			done
-			real 'r.units' >"$tmp/units.json"
 			for i in $(seq 0 $(($(jq length "$tmp/units.json") - 1))); do
 				d="$tmp/units/$(jq -r ".[$i].dir" "$tmp/units.json")"
 				mkdir -p "$d"
@@ -331,8 +334,6 @@ else
 					fail "nixos-eval: systemd-analyze verify $rel" "$err"
 				fi
 			done < <(find "$tmp/units" -name '*.service' -print0 | sort -z)
-		else
-			skip "nixos-eval: systemd-analyze verify of the rendered units" "systemd-analyze not installed"
 		fi
 	else
 		fail "nixos-eval: evaluate tests/nix/real-cases.nix" "$(head -c 3000 "$tmp/real.err")"
