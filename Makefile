@@ -173,7 +173,9 @@ check-status: all static
 	bash tests/status/run.sh $(BUILD)/pt-status
 	bash tests/status/run.sh $(BUILD)/static/pt-status
 
-# The NixOS module's logic, evaluated with nix-instantiate (no nixpkgs here).
+# The NixOS module and example under nixpkgs' real module system (from
+# ../shared/nixos-eval; skipped, and said so, when it is absent) and the
+# module's logic, evaluated with nix-instantiate; nothing is built.
 check-nix:
 	bash tests/nix/run.sh
 

@@ -1,10 +1,13 @@
 #!/bin/bash
-# tests/nix/run.sh — checks of the NixOS integration (nixos/) that need no
-# nixpkgs: Debian's nix-bin parses every .nix file and evaluates the
-# module's logic (nixos/lib.nix), the module and the example against stubs
-# (tests/nix/cases.nix); the generated shell, unit and grammar are checked
-# with the tools that judge them (sh, shellcheck, systemd-analyze, and the
-# agent's own parser in agent/spec.c).
+# tests/nix/run.sh — checks of the NixOS integration (nixos/). Debian's
+# nix-bin parses every .nix file and evaluates the module's logic
+# (nixos/lib.nix) and the module and the example against stubs
+# (tests/nix/cases.nix); then, with ../shared/nixos-eval (nixpkgs' real lib
+# and NixOS declarations; skipped, and said so, when absent), the module
+# and the example under the real module system (tests/nix/real-cases.nix).
+# The generated shell, units and grammar are checked with the tools that
+# judge them (sh, shellcheck, systemd-analyze, and the agent's own parser
+# in agent/spec.c).
 #
 # Usage: tests/nix/run.sh        (as root it installs nix-bin and jq if missing)
 #
@@ -212,7 +215,7 @@ fi
 # and the real declarations of the NixOS options the module uses.
 eval_dir=$(cd "$root/.." && pwd)/shared/nixos-eval
 if [ ! -f "$eval_dir/nixpkgs-lib/lib/default.nix" ] || [ ! -f "$eval_dir/declarations.nix" ]; then
-	skip "NixOS under nixpkgs' real module system" "$eval_dir is absent: it holds nixpkgs' lib and the NixOS declarations (CI puts shared/ beside the clone); only the checks above, with stand-ins for nixpkgs, ran"
+	skip "NixOS under nixpkgs' real module system" "$eval_dir is absent: it holds nixpkgs' lib and the NixOS declarations (CI puts shared/ beside the clone); the other checks, with stand-ins for nixpkgs, still run"
 else
 	# An altered copy of nixos/ in $tmp/mutants/NAME/nixos: FILE with the
 	# text FROM replaced by TO (the test fails if FROM is not there).
