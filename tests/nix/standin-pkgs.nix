@@ -92,8 +92,6 @@ let
       isLinux = true;
       isStatic = false;
     };
-    # lib.mkPackageOption's defaultText reads nothing else.
-    lib = { };
   };
 in
 {
