@@ -258,7 +258,8 @@ else
 
 	real() {
 		nix-instantiate --eval --strict --json --argstr evalDir "$eval_dir" --argstr mutants "$tmp/mutants" \
-			-E "{ evalDir, mutants }: let r = import $here/real-cases.nix { inherit evalDir mutants; }; in $1"
+			--argstr cases "$here/real-cases.nix" \
+			-E "{ evalDir, mutants, cases }: let r = import (/. + cases) { inherit evalDir mutants; }; in $1"
 	}
 	if real 'r.systems' >"$tmp/systems.json" 2>"$tmp/real.err"; then
 		# Each configuration must evaluate as a build would force it.
