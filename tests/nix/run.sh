@@ -324,6 +324,13 @@ else
 				f=$(jq -r ".[$i].path" "$tmp/files.json")
 				jq -j ".[$i].text" "$tmp/files.json" | sed '1i #!/bin/bash' >"$f"
 				chmod +x "$f"
+				if command -v shellcheck >/dev/null; then
+					if err=$(shellcheck -s bash "$f" 2>&1); then
+						pass "nixos-eval: shellcheck the VM launcher ${f##*/} as the module writes it"
+					else
+						fail "nixos-eval: shellcheck the VM launcher ${f##*/}" "$err"
+					fi
+				fi
 			done
 			for i in $(seq 0 $(($(jq length "$tmp/units.json") - 1))); do
 				d="$tmp/units/$(jq -r ".[$i].dir" "$tmp/units.json")"
