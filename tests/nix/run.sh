@@ -326,9 +326,9 @@ else
 				chmod +x "$f"
 				if command -v shellcheck >/dev/null; then
 					if err=$(shellcheck -s bash "$f" 2>&1); then
-						pass "nixos-eval: shellcheck the VM launcher ${f##*/} as the module writes it"
+						pass "nixos-eval: shellcheck VM launcher $((i + 1)) (${f#*-}) as the module writes it"
 					else
-						fail "nixos-eval: shellcheck the VM launcher ${f##*/}" "$err"
+						fail "nixos-eval: shellcheck VM launcher $((i + 1)) (${f#*-})" "$err"
 					fi
 				fi
 			done
