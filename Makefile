@@ -45,7 +45,9 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 CORE := util spec cmdline config log sysfs watch pci plan bind modules rootdev fb json jsonr \
 	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
-STATUS := status
+STATUS := status vmhost
+# pt-vm: pt-status's parts plus its own.
+VM := vmconf vmdisk vm
 CORE_SRC := $(CORE:%=agent/%.c)
 HDRS := $(wildcard agent/*.h)
 
@@ -59,7 +61,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 .PHONY: all static check check-unit check-fixture check-lint check-format format \
 	install clean demo check-e2e check-status check-nix check-integration check-fuzz \
 	check-valgrind fuzz bench
-all: $(BUILD)/pt-agent $(BUILD)/pt-status
+all: $(BUILD)/pt-agent $(BUILD)/pt-status $(BUILD)/pt-vm
 
 $(OBJ)/%.o: agent/%.c $(HDRS) | $(OBJ)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(KMOD_CFLAGS) $(PCI_CFLAGS) -c -o $@ $<
@@ -69,6 +71,9 @@ $(BUILD)/pt-agent: $(CORE:%=$(OBJ)/%.o) $(OBJ)/pt-agent.o
 
 $(BUILD)/pt-status: $(CORE:%=$(OBJ)/%.o) $(STATUS:%=$(OBJ)/%.o) $(OBJ)/pt-status.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS)
+
+$(BUILD)/pt-vm: $(CORE:%=$(OBJ)/%.o) $(STATUS:%=$(OBJ)/%.o) $(VM:%=$(OBJ)/%.o) $(OBJ)/pt-vm.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KMOD_LIBS)
 
 $(OBJ) $(ASAN) $(BUILD)/static:
 	mkdir -p $@
@@ -84,7 +89,7 @@ STATIC_FLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' $(WARN) \
 
 static: $(STATIC_DEPS)/sysroot/env.mk
 	@$(MAKE) --no-print-directory -f Makefile static-link
-	@for p in pt-agent pt-status; do \
+	@for p in pt-agent pt-status pt-vm; do \
 	 size=$$(stat -c %s $(BUILD)/static/$$p); \
 	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
 	 if command -v file >/dev/null; then file $(BUILD)/static/$$p; fi; done
@@ -95,7 +100,7 @@ $(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh
 .PHONY: static-link
 static-link:
 	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/static/pt-agent \
-		$(BUILD)/static/pt-status STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
+		$(BUILD)/static/pt-status $(BUILD)/static/pt-vm STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
 
 ifneq ($(STATIC_ENV),)
 include $(STATIC_ENV)
@@ -110,6 +115,11 @@ $(BUILD)/static/pt-status: $(CORE:%=$(BUILD)/static/%.o) $(STATUS:%=$(BUILD)/sta
 		$(BUILD)/static/pt-status.o
 	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
 	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
+
+$(BUILD)/static/pt-vm: $(CORE:%=$(BUILD)/static/%.o) $(STATUS:%=$(BUILD)/static/%.o) \
+		$(VM:%=$(BUILD)/static/%.o) $(BUILD)/static/pt-vm.o
+	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
+	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
 endif
 
 # ---- tests ---------------------------------------------------------------------
@@ -122,8 +132,9 @@ $(ASAN)/t-%.o: tests/unit/%.c $(HDRS) tests/unit/*.h | $(ASAN)
 $(ASAN)/f-%.o: tests/fixture/%.c $(HDRS) tests/fixture/*.h | $(ASAN)
 	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -g $(SAN_FLAGS) -Iagent -c -o $@ $<
 
-UNIT_TESTS := spec cmdline config plan state json jsonr
-$(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o) $(STATUS:%=$(ASAN)/%.o)
+UNIT_TESTS := spec cmdline config plan state json jsonr vm
+$(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o) $(STATUS:%=$(ASAN)/%.o) \
+		$(VM:%=$(ASAN)/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS) $(CMOCKA_LIBS)
 
 FIXTURE_OBJS := $(ASAN)/f-fx.o
@@ -229,6 +240,9 @@ bench: static
 install: all
 	install -D -m 0755 $(BUILD)/pt-agent $(DESTDIR)$(SBINDIR)/pt-agent
 	install -D -m 0755 $(BUILD)/pt-status $(DESTDIR)$(BINDIR)/pt-status
+	install -D -m 0755 $(BUILD)/pt-vm $(DESTDIR)$(SBINDIR)/pt-vm
+	install -D -m 0644 systemd/pt-vm@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-vm@.service
+	install -d -m 0755 $(DESTDIR)/etc/pt/vm
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); done
 	install -D -m 0644 initrd/pt-agent.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-agent.service
@@ -243,4 +257,4 @@ install: all
 	install -D -m 0644 initrd/mkinitcpio/hooks/pt $(DESTDIR)$(MKINITCPIO_DIR)/hooks/pt
 
 clean:
-	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent $(BUILD)/pt-status
+	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent $(BUILD)/pt-status $(BUILD)/pt-vm
