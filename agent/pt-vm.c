@@ -216,7 +216,7 @@ static void node_mode(const struct pt_sysfs *sys, const char *rel, char *buf, si
 	struct stat st;
 
 	buf[0] = '\0';
-	if (pt_sysfs_path(sys, path, sizeof(path), "%s", rel) == 0 && stat(path, &st) == 0)
+	if (pt_sysfs_path(sys, path, sizeof(path), "%s", rel) >= 0 && stat(path, &st) == 0)
 		snprintf(buf, size, " (mode %04o, uid %u, gid %u)", (unsigned)(st.st_mode & 07777),
 			 (unsigned)st.st_uid, (unsigned)st.st_gid);
 }
@@ -295,14 +295,14 @@ static bool find_in_path(const struct pt_sysfs *sys, const char *bin, char *buf,
 	char dir[PATH_MAX];
 
 	if (strchr(bin, '/'))
-		return pt_sysfs_path(sys, buf, size, "%s", bin) == 0 && access(buf, X_OK) == 0;
+		return pt_sysfs_path(sys, buf, size, "%s", bin) >= 0 && access(buf, X_OK) == 0;
 	if (!path || !*path)
 		path = "/usr/local/bin:/usr/bin:/bin";
 	while (*path) {
 		size_t n = strcspn(path, ":");
 
 		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
-		if (dir[0] == '/' && pt_sysfs_path(sys, buf, size, "%s/%s", dir, bin) == 0 &&
+		if (dir[0] == '/' && pt_sysfs_path(sys, buf, size, "%s/%s", dir, bin) >= 0 &&
 		    access(buf, X_OK) == 0)
 			return true;
 		path += n + (path[n] == ':');

@@ -288,7 +288,7 @@ static bool rooted_file(const struct pt_sysfs *sys, const char *p)
 	char path[PATH_MAX];
 	struct stat st;
 
-	return pt_sysfs_path(sys, path, sizeof(path), "%s", p) == 0 && stat(path, &st) == 0 &&
+	return pt_sysfs_path(sys, path, sizeof(path), "%s", p) >= 0 && stat(path, &st) == 0 &&
 	       S_ISREG(st.st_mode);
 }
 
@@ -362,8 +362,8 @@ static int usb_one(const char *entry, void *userdata)
 	if (strchr(entry, ':') || v->n_usb == ELEMENTSOF(v->usb))
 		return 0; /* interfaces ("1-1:1.0") */
 #define RD(attr, fmt, var)                                                                        \
-	(pt_sysfs_path(v->sys, path, sizeof(path), "/sys/bus/usb/devices/%s/" attr, entry) == 0 && \
-	 pt_sysfs_read(v->sys, path, buf, sizeof(buf)) == 0 && sscanf(buf, fmt, var) == 1)
+	(pt_sysfs_path(v->sys, path, sizeof(path), "/sys/bus/usb/devices/%s/" attr, entry) >= 0 && \
+	 pt_sysfs_read(v->sys, path, buf, sizeof(buf)) >= 0 && sscanf(buf, fmt, var) == 1)
 	if (!RD("idVendor", "%x", &vendor) || !RD("idProduct", "%x", &product) ||
 	    !RD("busnum", "%u", &bus) || !RD("devnum", "%u", &dev))
 		return 0;
@@ -395,7 +395,7 @@ static void plan_usb(struct pt_vm *v)
 
 	if (!v->conf->n_usb)
 		return;
-	if (pt_sysfs_path(v->sys, path, sizeof(path), "/sys/bus/usb/devices") == 0 &&
+	if (pt_sysfs_path(v->sys, path, sizeof(path), "/sys/bus/usb/devices") >= 0 &&
 	    pt_sysfs_list(v->sys, path, usb_one, v) < 0) {
 		/* what could be listed was */
 	}
@@ -685,8 +685,11 @@ void pt_vm_udev_rules(const struct pt_vmconf *c, const char *group, struct pt_bu
 	for (unsigned i = 0; i < c->n_usb; i++) {
 		const struct pt_vm_usb *u = &c->usb[i];
 
-		pt_buf_printf(out, "# pt-vm %s: usb = %04x%s%.4x\n", c->name, u->vendor,
-			      u->any_product ? "" : ":", u->any_product ? 0 : u->product);
+		if (u->any_product)
+			pt_buf_printf(out, "# pt-vm %s: usb = %04x\n", c->name, u->vendor);
+		else
+			pt_buf_printf(out, "# pt-vm %s: usb = %04x:%04x\n", c->name, u->vendor,
+				      u->product);
 		if (u->any_product)
 			pt_buf_printf(out,
 				      "SUBSYSTEM==\"usb\", ENV{DEVTYPE}==\"usb_device\", "

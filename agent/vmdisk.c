@@ -67,7 +67,7 @@ static bool block_exists(const struct pt_sysfs *sys, const char *name)
 {
 	char path[PATH_MAX];
 
-	return pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s/dev", name) == 0 &&
+	return pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s/dev", name) >= 0 &&
 	       pt_sysfs_exists(sys, path);
 }
 
@@ -204,7 +204,7 @@ static bool refused(struct disk *d, const char *name, const char *role, char *wh
 		snprintf(why, size, "%s%s %s", role, name, u);
 		return true;
 	}
-	if (pt_sysfs_path(d->sys, path, sizeof(path), "/sys/class/block/%s/holders", name) == 0 &&
+	if (pt_sysfs_path(d->sys, path, sizeof(path), "/sys/class/block/%s/holders", name) >= 0 &&
 	    pt_sysfs_list(d->sys, path, holder_one, &h) == 0 && h.n > 0) {
 		const char *hu = in_use(d, h.first, use, sizeof(use));
 
@@ -245,8 +245,8 @@ static void describe(const struct pt_sysfs *sys, const struct disk *d, const cha
 	const char *type = NULL, *label = NULL;
 	blkid_probe pr = NULL;
 
-	if (pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s/size", d->name) == 0 &&
-	    pt_sysfs_read(sys, path, sz, sizeof(sz)) == 0)
+	if (pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s/size", d->name) >= 0 &&
+	    pt_sysfs_read(sys, path, sz, sizeof(sz)) >= 0)
 		sectors = strtoull(sz, NULL, 10);
 	/* libblkid probes the device itself: never inside a fixture tree. */
 	if (sys->rootlen == 0) {
@@ -297,7 +297,7 @@ int pt_vmdisk_check(const struct pt_sysfs *sys, const char *devpath, char *msg, 
 
 		pt_buf_init(&b);
 		c.out = &b;
-		if (pt_sysfs_path(sys, path, sizeof(path), "/dev/disk/by-id") == 0 &&
+		if (pt_sysfs_path(sys, path, sizeof(path), "/dev/disk/by-id") >= 0 &&
 		    pt_sysfs_list(sys, path, by_id_one, &c) < 0) {
 			/* what could be listed was */
 		}
@@ -311,19 +311,19 @@ int pt_vmdisk_check(const struct pt_sysfs *sys, const char *devpath, char *msg, 
 	}
 
 	/* A partition's whole disk is the parent directory of its sysfs node. */
-	if (pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s/partition", d.name) == 0 &&
+	if (pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s/partition", d.name) >= 0 &&
 	    pt_sysfs_exists(sys, path)) {
 		char link[PATH_MAX], real[PATH_MAX];
 		char *slash;
 
-		if (pt_sysfs_path(sys, link, sizeof(link), "/sys/class/block/%s", d.name) == 0 &&
+		if (pt_sysfs_path(sys, link, sizeof(link), "/sys/class/block/%s", d.name) >= 0 &&
 		    realpath(link, real) && (slash = strrchr(real, '/'))) {
 			*slash = '\0';
 			slash = strrchr(real, '/');
 			if (slash)
 				pt_strlcpy(d.parent, slash + 1, sizeof(d.parent));
 		}
-	} else if (pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s", d.name) == 0 &&
+	} else if (pt_sysfs_path(sys, path, sizeof(path), "/sys/class/block/%s", d.name) >= 0 &&
 		   pt_sysfs_list(sys, path, parts_one, &d) < 0) {
 		/* what could be listed was */
 	}
