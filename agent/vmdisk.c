@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* vmdisk.c — the raw-disk check of pt-vm; see vmdisk.h. */
-#include <blkid.h>
+#include <blkid/blkid.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
