@@ -241,7 +241,8 @@ install: all
 	install -D -m 0755 $(BUILD)/pt-agent $(DESTDIR)$(SBINDIR)/pt-agent
 	install -D -m 0755 $(BUILD)/pt-status $(DESTDIR)$(BINDIR)/pt-status
 	install -D -m 0755 $(BUILD)/pt-vm $(DESTDIR)$(SBINDIR)/pt-vm
-	install -D -m 0644 systemd/pt-vm@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-vm@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/pt-vm@.service >$(BUILD)/pt-vm@.service
+	install -D -m 0644 $(BUILD)/pt-vm@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-vm@.service
 	install -d -m 0755 $(DESTDIR)/etc/pt/vm
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); done
