@@ -45,7 +45,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 CORE := util spec cmdline config log sysfs watch pci plan bind modules rootdev fb json jsonr \
 	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
-STATUS := status
+STATUS := text names node stateread groups status report statusjson qemuargs
 CORE_SRC := $(CORE:%=agent/%.c)
 HDRS := $(wildcard agent/*.h)
 
