@@ -42,6 +42,7 @@ static int glist_one(const char *name, void *userdata)
 	}
 	(void)pt_pci_load_identity(c->pci, m->fn);
 	(void)pt_pci_load_state(c->pci, m->fn);
+	pt_pci_load_header(c->pci, m->fn);
 	return 0;
 }
 
@@ -56,17 +57,8 @@ static int member_cmp(const void *x, const void *y)
 	return strcmp(a->raw, b->raw);
 }
 
-/* Can vfio hand the group to a guest with this member as it is? Bridges
- * may stay with the host; an endpoint must be on a vfio driver, pci-stub,
- * or no driver. */
-static bool member_blocks(const struct pt_gmember *m)
-{
-	if (!m->fn || m->fn->id_err || m->fn->state_err)
-		return true;
-	return !pt_pci_is_bridge(m->fn) && !pt_driver_is_inert(m->fn->driver);
-}
-
-int pt_gview_load(struct pt_pci *pci, const struct pt_sysfs *sys, int group, struct pt_gview **ret)
+int pt_gview_load(struct pt_pci *pci, const struct pt_sysfs *sys, const struct pt_kernel *k,
+		  int group, struct pt_gview **ret)
 {
 	struct pt_gview *gv = calloc(1, sizeof(*gv));
 	struct glist c = { .pci = pci };
@@ -91,7 +83,9 @@ int pt_gview_load(struct pt_pci *pci, const struct pt_sysfs *sys, int group, str
 		struct pt_gmember *m = &gv->members[i];
 
 		m->bridge = m->fn && !m->fn->id_err && pt_pci_is_bridge(m->fn);
-		m->blocks = member_blocks(m);
+		m->now = pt_group_member(k, m->fn, PT_NOW, false);
+		m->boot = pt_group_member(k, m->fn, PT_AT_BOOT, false);
+		m->blocks = pt_gm_blocks(m->now);
 		if (m->blocks)
 			gv->viable = false;
 	}
@@ -167,6 +161,7 @@ int pt_groups_collect(struct pt_groups *g, const struct pt_sysfs *sys, const str
 
 	*g = (struct pt_groups){ .sys = sys, .names = names };
 	pt_pci_init(&g->pci, sys);
+	pt_kernel_read(sys, &g->kernel);
 	r = pt_sysfs_path(sys, path, sizeof(path), "/sys/kernel/iommu_groups");
 	if (r >= 0)
 		r = pt_sysfs_list(sys, path, gnum_one, &c);
@@ -189,7 +184,7 @@ int pt_groups_collect(struct pt_groups *g, const struct pt_sysfs *sys, const str
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < c.n; i++) {
-		r = pt_gview_load(&g->pci, sys, c.v[i], &g->groups[i]);
+		r = pt_gview_load(&g->pci, sys, &g->kernel, c.v[i], &g->groups[i]);
 		if (r < 0) {
 			free(c.v);
 			return r;

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "group.h"
 #include "names.h"
 #include "node.h"
 #include "pci.h"
@@ -23,12 +24,14 @@ struct pt_gmember {
 	struct pt_pci_func *fn; /* NULL: a name pt cannot read (raw) */
 	char raw[64];		/* the directory entry, made printable */
 	bool bridge;
-	bool blocks; /* keeps the group from being handed to a guest */
+	bool blocks;	 /* keeps the group from being handed to a guest now */
+	enum pt_gm now;	 /* the kernel's rule on it as it is bound now */
+	enum pt_gm boot; /* ...at the next boot, when pt does not take it */
 };
 
 struct pt_gview {
 	int group;
-	bool viable;
+	bool viable;		    /* now, by the kernel's rule */
 	struct pt_gmember *members; /* sorted by address; raw names last */
 	size_t n_members;
 	int list_err; /* -errno when the member list could not be read */
@@ -37,8 +40,8 @@ struct pt_gview {
 
 /* Read group `group`'s members (identity and state) and its /dev/vfio node.
  * Returns 0 or -ENOMEM; a listing error is recorded in list_err. */
-int pt_gview_load(struct pt_pci *pci, const struct pt_sysfs *sys, int group,
-		  struct pt_gview **ret) _must_check_;
+int pt_gview_load(struct pt_pci *pci, const struct pt_sysfs *sys, const struct pt_kernel *k,
+		  int group, struct pt_gview **ret) _must_check_;
 void pt_gview_free(struct pt_gview *gv);
 
 /* "0000:27:00.0 (xhci_hcd)" */
@@ -50,6 +53,7 @@ struct pt_groups {
 	const struct pt_sysfs *sys;
 	const struct pt_names *names;
 	struct pt_pci pci;
+	struct pt_kernel kernel;
 	int err;		  /* -errno listing the groups; -ENOENT: no IOMMU */
 	struct pt_gview **groups; /* by number */
 	size_t n_groups;

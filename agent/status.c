@@ -95,7 +95,7 @@ static struct pt_gview *status_group(struct pt_status *s, int group)
 		return NULL;
 	}
 	s->groups = v;
-	if (pt_gview_load(&s->pci, s->sys, group, &gv) < 0) {
+	if (pt_gview_load(&s->pci, s->sys, &s->kernel, group, &gv) < 0) {
 		s->oom = true;
 		return NULL;
 	}
@@ -364,6 +364,7 @@ int pt_status_collect(struct pt_status *s, const struct pt_sysfs *sys, const str
 
 	*s = (struct pt_status){ .sys = sys, .names = names };
 	pt_pci_init(&s->pci, sys);
+	pt_kernel_read(sys, &s->kernel);
 
 	if (pt_sysfs_path(sys, path, sizeof(path), "/proc/sys/kernel/random/boot_id") < 0 ||
 	    pt_sysfs_read(sys, path, s->boot_id, sizeof(s->boot_id)) < 0)

@@ -96,6 +96,7 @@ struct pt_status {
 	const struct pt_sysfs *sys;
 	const struct pt_names *names;
 	struct pt_pci pci;
+	struct pt_kernel kernel; /* whose rule decides viability */
 
 	enum pt_state_kind state;
 	char state_err[PT_SSTATE_ERR_MAX];
