@@ -42,10 +42,10 @@ PCI_LIBS := $(shell $(PKG_CONFIG) --libs libpci 2>/dev/null || echo -lpci)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
-CORE := util spec cmdline config log sysfs watch pci plan bind modules rootdev fb json jsonr \
+CORE := util spec cmdline config log sysfs watch pci group plan bind modules rootdev fb json jsonr \
 	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
-STATUS := status vmhost
+STATUS := text names node stateread groups status report statusjson qemuargs vmhost
 # pt-vm: pt-status's parts plus its own.
 VM := vmconf vmdisk vm
 CORE_SRC := $(CORE:%=agent/%.c)
@@ -132,7 +132,7 @@ $(ASAN)/t-%.o: tests/unit/%.c $(HDRS) tests/unit/*.h | $(ASAN)
 $(ASAN)/f-%.o: tests/fixture/%.c $(HDRS) tests/fixture/*.h | $(ASAN)
 	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -g $(SAN_FLAGS) -Iagent -c -o $@ $<
 
-UNIT_TESTS := spec cmdline config plan state json jsonr vm
+UNIT_TESTS := spec cmdline config plan group state json jsonr vm
 $(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o) $(STATUS:%=$(ASAN)/%.o) \
 		$(VM:%=$(ASAN)/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS) $(CMOCKA_LIBS)

@@ -304,6 +304,7 @@ static int add_group_member(const char *name, void *userdata)
 		return r;
 	(void)pt_pci_load_identity(&c->run->pci, f);
 	(void)pt_pci_load_state(&c->run->pci, f);
+	pt_pci_load_header(&c->run->pci, f);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		struct pt_pci_func **v = realloc(c->members, cap * sizeof(*v));
@@ -555,6 +556,7 @@ static int plan_groups(struct run *run)
 {
 	int r;
 
+	pt_kernel_read(&run->sys, &run->plan.kernel);
 	for (size_t i = 0; i < run->plan.n_targets; i++)
 		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
 

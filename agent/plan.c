@@ -10,6 +10,7 @@
 void pt_plan_init(struct pt_plan *plan, enum pt_group_policy policy)
 {
 	*plan = (struct pt_plan){ .policy = policy };
+	pt_kernel_parse(NULL, &plan->kernel);
 	pt_diag_init(&plan->diag);
 }
 
@@ -26,21 +27,6 @@ void pt_plan_free(struct pt_plan *plan)
 	free(plan->targets);
 	pt_diag_free(&plan->diag);
 	*plan = (struct pt_plan){ 0 };
-}
-
-bool pt_driver_is_vfio(const char *driver)
-{
-	size_t n = strlen(driver);
-
-	/* vfio-pci itself, and the variant drivers (mlx5_vfio_pci,
-	 * hisi_acc_vfio_pci, ...) named after their modules. */
-	return streq(driver, "vfio-pci") || (n >= 8 && streq(driver + n - 8, "vfio_pci")) ||
-	       (n >= 8 && streq(driver + n - 8, "vfio-pci"));
-}
-
-bool pt_driver_is_inert(const char *driver)
-{
-	return driver[0] == '\0' || streq(driver, "pci-stub") || pt_driver_is_vfio(driver);
 }
 
 const char *pt_action_name(enum pt_action a)
@@ -538,19 +524,13 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 		for (size_t j = 0; j < g->n_members; j++) {
 			struct pt_pci_func *m = g->members[j];
 			struct pt_target *t = pt_plan_find(plan, m);
+			enum pt_gm gm = pt_group_member(&plan->kernel, m, PT_AT_BOOT, t && t->take);
 
-			if (!m->id_err && pt_pci_is_bridge(m))
-				continue; /* bridges and root ports may stay with the host */
-			if (t && t->take)
-				continue;
-			/* Bound to a vfio driver or pci-stub already: harmless.
-			 * Unbound is not: at boot almost nothing is bound yet,
-			 * and its driver would claim it later. */
-			if (!m->id_err && !m->state_err && m->driver[0] &&
-			    pt_driver_is_inert(m->driver))
+			if (!pt_gm_blocks(gm))
 				continue;
 			g->blockers[g->n_blockers].fn = m;
 			g->blockers[g->n_blockers].why = blocker_why(plan, spec, m);
+			g->blockers[g->n_blockers].gm = gm;
 			g->n_blockers++;
 		}
 		g->viable = g->n_blockers == 0;

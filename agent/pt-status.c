@@ -21,6 +21,7 @@
 #include <pci/pci.h>
 
 #include "state.h"
+#include "qemuargs.h"
 #include "status.h"
 
 #define WAIT_MAX_S 86400

@@ -2,7 +2,7 @@
 /*
  * vm.h — what pt-vm decides for one VM, apart from running it: which of
  * pt's bound devices go to it (and the -device vfio-pci arguments, made by
- * status.h's pt_qemu_args, the code behind `pt-status qemu-args`), the
+ * qemuargs.h's pt_qemu_args, the code behind `pt-status qemu-args`), the
  * OVMF CODE and this VM's own VARS file, the USB devices present, the
  * disks, and the QEMU command line. Every finding is a check: one line,
  * ok or not, naming what it looked at and, when not ok, what to do.
@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "groups.h"
+#include "qemuargs.h"
 #include "status.h"
 #include "sysfs.h"
 #include "vmconf.h"

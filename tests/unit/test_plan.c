@@ -329,9 +329,9 @@ static void vfio_driver_names(void **state)
 	assert_false(pt_driver_is_vfio("vfio"));
 	assert_false(pt_driver_is_vfio("nvidia"));
 	assert_false(pt_driver_is_vfio(""));
-	assert_true(pt_driver_is_inert(""));
-	assert_true(pt_driver_is_inert("pci-stub"));
-	assert_false(pt_driver_is_inert("snd_hda_intel"));
+	assert_true(pt_driver_manages_dma("pci-stub"));
+	assert_true(pt_driver_manages_dma("pcieport"));
+	assert_false(pt_driver_manages_dma("snd_hda_intel"));
 	assert_string_equal(pt_action_name(PT_ACT_ALREADY), "already-bound");
 }
 
