@@ -23,6 +23,7 @@
 #include "state.h"
 #include "qemuargs.h"
 #include "status.h"
+#include "vmhost.h"
 
 #define WAIT_MAX_S 86400
 #define WAIT_POLL_MS 100
@@ -180,6 +181,8 @@ static void usage(FILE *out)
 		     "  --json              machine-readable output (see pt-status(8))\n"
 		     "  --wait SECONDS      wait until the state file exists and its devices are\n"
 		     "                      bound (status, qemu-args)\n"
+		     "  --memory SIZE       the guest's memory (8G): is the memory-lock limit\n"
+		     "                      enough for it? (status, qemu-args)\n"
 		     "  --sysroot DIR       read every path under DIR (a fixture or a dump)\n"
 		     "  -h, --help          show this help\n"
 		     "  -V, --version       show the version\n"
@@ -228,6 +231,7 @@ struct args {
 	unsigned wait_s;
 	bool qemu_opt; /* a qemu-args option was given */
 	struct pt_qemu_opts qemu;
+	uint64_t memory_mib; /* --memory: the guest's; 0: not given */
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -239,7 +243,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		OPT_BUS,
 		OPT_FIRST_SLOT,
 		OPT_X_VGA,
-		OPT_ONE_LINE
+		OPT_ONE_LINE,
+		OPT_MEMORY
 	};
 	static const struct option opts[] = { { "sysroot", required_argument, NULL, OPT_SYSROOT },
 					      { "json", no_argument, NULL, OPT_JSON },
@@ -249,6 +254,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 						OPT_FIRST_SLOT },
 					      { "x-vga", no_argument, NULL, OPT_X_VGA },
 					      { "one-line", no_argument, NULL, OPT_ONE_LINE },
+					      { "memory", required_argument, NULL, OPT_MEMORY },
 					      { "help", no_argument, NULL, 'h' },
 					      { "version", no_argument, NULL, 'V' },
 					      {} };
@@ -297,6 +303,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->qemu.one_line = true;
 			a->qemu_opt = true;
 			break;
+		case OPT_MEMORY:
+			if (!pt_size_parse_mib(optarg, &a->memory_mib))
+				return usage_error("--memory: '%s' is not a size such as 8G or "
+						   "4096M (MiB when no unit)",
+						   optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -330,6 +342,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		return usage_error("--one-line and --json exclude each other");
 	if (a->wait && a->cmd == CMD_GROUPS)
 		return usage_error("--wait does not apply to groups");
+	if (a->memory_mib && a->cmd == CMD_GROUPS)
+		return usage_error("--memory does not apply to groups");
 	a->qemu.json = a->json;
 	return -1; /* go on */
 }
@@ -407,7 +421,8 @@ static int run_status(const struct pt_sysfs *sys, const struct pt_names *names,
 	struct pt_buf b;
 	int code;
 
-	if (pt_status_collect(&s, sys, names) < 0) {
+	if (pt_status_collect(&s, sys, names) < 0 ||
+	    (pt_status_check_memlock(&s, a->memory_mib), s.oom)) {
 		pt_status_free(&s);
 		fprintf(stderr, "pt-status: out of memory\n");
 		return PT_EXIT_PROBLEM;

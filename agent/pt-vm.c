@@ -253,14 +253,14 @@ static void check_opens(struct pt_vm *v, const struct user *u)
 		pt_vfio_open_describe(res[i], paths[i], desc, sizeof(desc));
 		node_mode(v->sys, paths[i], mode, sizeof(mode));
 		if (res[i] == -EACCES || res[i] == -EPERM)
-			pt_vm_add_check(v, false, what,
-					"%s for %s%s: %s", desc, u->name, mode,
-					strncmp(paths[i], "/dev/vfio/", 10) == 0
-						? "give the user the node's group (a udev rule "
-						  "SUBSYSTEM==\"vfio\", GROUP=\"vfio\", MODE=\"0660\")"
-					: strncmp(paths[i], "/dev/bus/usb/", 13) == 0
-						? "install the rules of 'pt-vm udev-rules'"
-						: "give the user access to it (a udev rule)");
+			pt_vm_add_check(
+				v, false, what, "%s for %s%s: %s", desc, u->name, mode,
+				strncmp(paths[i], "/dev/vfio/", 10) == 0
+					? "give the user the node's group (a udev rule "
+					  "SUBSYSTEM==\"vfio\", GROUP=\"vfio\", MODE=\"0660\")"
+				: strncmp(paths[i], "/dev/bus/usb/", 13) == 0
+					? "install the rules of 'pt-vm udev-rules'"
+					: "give the user access to it (a udev rule)");
 		else
 			pt_vm_add_check(v, false, what, "%s", desc);
 	}
@@ -281,7 +281,8 @@ static void check_memlock(struct pt_vm *v, const struct user *u)
 	snprintf(unit, sizeof(unit), "pt-vm@%s.service", v->conf->name);
 	if (pt_memlock_fits(&m, v->conf->memory_mib, unit, u->name, advice, sizeof(advice))) {
 		pt_memlock_describe(&m, have, sizeof(have));
-		pt_vm_add_check(v, true, "memlock", "%s for a %llu MiB guest%s", m.privileged ? "root (CAP_IPC_LOCK)" : have,
+		pt_vm_add_check(v, true, "memlock", "%s for a %llu MiB guest%s",
+				m.privileged ? "root (CAP_IPC_LOCK)" : have,
 				(unsigned long long)v->conf->memory_mib,
 				m.privileged ? "" : " (+ margin)");
 	} else {
@@ -355,13 +356,12 @@ static void wait_devices(const struct pt_sysfs *sys, const struct pt_vmconf *c)
 		now = pt_now_ms();
 		if (ready || now >= deadline)
 			return;
-		pt_sleep_ms((unsigned)(deadline - now < WAIT_POLL_MS ? deadline - now
-								      : WAIT_POLL_MS));
+		pt_sleep_ms(
+			(unsigned)(deadline - now < WAIT_POLL_MS ? deadline - now : WAIT_POLL_MS));
 	}
 }
 
-static int run_vm(const struct pt_sysfs *sys, enum command cmd, const char *name,
-		  const char *file)
+static int run_vm(const struct pt_sysfs *sys, enum command cmd, const char *name, const char *file)
 {
 	struct pt_vmconf c;
 	struct pt_status s;
@@ -419,8 +419,9 @@ static int run_vm(const struct pt_sysfs *sys, enum command cmd, const char *name
 	case CMD_START:
 		if (!pt_vm_ok(&v)) {
 			print_checks(&v, stderr, true);
-			fprintf(stderr, "pt-vm: %s not started (pt-vm check %s shows every check)\n",
-				name, name);
+			fprintf(stderr,
+				"pt-vm: %s not started (pt-vm check %s shows every check)\n", name,
+				name);
 			break;
 		}
 		if (v.vars[0]) {

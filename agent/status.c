@@ -16,6 +16,7 @@
 
 #include "status.h"
 #include "text.h"
+#include "vmhost.h"
 
 const char *pt_problem_kind_name(enum pt_problem_kind k)
 {
@@ -39,6 +40,8 @@ const char *pt_problem_kind_name(enum pt_problem_kind k)
 		[PT_PROB_NODE_ACCESS] = "vfio-node-access",
 		[PT_PROB_CONTAINER_MISSING] = "vfio-container-missing",
 		[PT_PROB_CONTAINER_ACCESS] = "vfio-container-access",
+		[PT_PROB_GROUP_IN_USE] = "vfio-group-in-use",
+		[PT_PROB_MEMLOCK] = "memlock",
 	};
 
 	return names[k];
@@ -317,6 +320,17 @@ static void check_group(struct pt_status *s, struct pt_gview *gv)
 			"SUBSYSTEM==\"vfio\", GROUP=\"kvm\", MODE=\"0660\" and join that group, "
 			"or start the VM as the node's owner",
 			gv->node.path, desc, who);
+	} else {
+		/* vfio lets one process open a group: the open QEMU would make. */
+		char path[PATH_MAX], text[512];
+		int r = pt_sysfs_path(s->sys, path, sizeof(path), "%s", gv->node.path) < 0
+				? 0
+				: pt_vfio_open_check(path);
+
+		if (r == -EBUSY) {
+			pt_vfio_open_describe(r, gv->node.path, text, sizeof(text));
+			problem(s, PT_PROB_GROUP_IN_USE, NULL, gv->group, "%s", text);
+		}
 	}
 }
 
@@ -445,6 +459,36 @@ void pt_status_free(struct pt_status *s)
 	pt_sstate_free(&s->st);
 	pt_pci_free(&s->pci);
 	*s = (struct pt_status){ 0 };
+}
+
+void pt_status_check_memlock(struct pt_status *s, uint64_t guest_mib)
+{
+	struct pt_memlock m;
+	char who[32], have[32], advice[1024];
+	bool any = false;
+
+	for (size_t i = 0; i < s->n_views; i++)
+		any |= s->views[i].wanted && s->views[i].bound;
+	if (s->state != PT_STATE_OK || !any)
+		return;
+	pt_memlock_get(&m);
+	you(who, sizeof(who));
+	if (guest_mib) {
+		if (!pt_memlock_fits(&m, guest_mib, NULL, NULL, advice, sizeof(advice)))
+			problem(s, PT_PROB_MEMLOCK, NULL, -1, "%s", advice);
+		return;
+	}
+	/* No size given: pt-status cannot know the guest's. Say so when no
+	 * guest at all would fit. */
+	if (m.privileged || m.unlimited || m.limit_bytes > (uint64_t)PT_MEMLOCK_MARGIN_MIB << 20)
+		return;
+	pt_memlock_describe(&m, have, sizeof(have));
+	problem(s, PT_PROB_MEMLOCK, NULL, -1,
+		"the memory-lock limit of %s is %s: VFIO pins all of a guest's memory, so a "
+		"guest started as this user fails with \"VFIO_MAP_DMA failed: Cannot allocate "
+		"memory\" whatever its size (pt-status cannot know it: give --memory SIZE to "
+		"check one and be told what to set)",
+		who, have);
 }
 
 int pt_status_exit_code(const struct pt_status *s)

@@ -62,6 +62,8 @@ enum pt_problem_kind {
 	PT_PROB_NODE_ACCESS,
 	PT_PROB_CONTAINER_MISSING,
 	PT_PROB_CONTAINER_ACCESS,
+	PT_PROB_GROUP_IN_USE,
+	PT_PROB_MEMLOCK,
 };
 
 /* The stable name of a kind, as in --json ("state-missing", ...). */
@@ -122,6 +124,14 @@ struct pt_status {
 int pt_status_collect(struct pt_status *s, const struct pt_sysfs *sys,
 		      const struct pt_names *names) _must_check_;
 void pt_status_free(struct pt_status *s);
+
+/*
+ * When a listed device is on vfio: is this process's memory-lock limit
+ * enough for a guest of guest_mib (0: unknown) started by this user? Adds
+ * a memlock problem when it is not (vmhost.h decides), or, without a size,
+ * when no guest could fit.
+ */
+void pt_status_check_memlock(struct pt_status *s, uint64_t guest_mib);
 
 /* PT_EXIT_OK, PT_EXIT_PROBLEM or PT_EXIT_NO_STATE. */
 int pt_status_exit_code(const struct pt_status *s);

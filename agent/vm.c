@@ -225,8 +225,8 @@ static int plan_devices(struct pt_vm *v, const struct pt_status *s)
 					"groups)",
 					sv->fn->driver, sv->gv ? sv->gv->group : -1);
 		else if (!sv->gv->node.present)
-			pt_vm_add_check(v, false, what, "on %s, but %s is missing",
-					sv->fn->driver, sv->gv->node.path);
+			pt_vm_add_check(v, false, what, "on %s, but %s is missing", sv->fn->driver,
+					sv->gv->node.path);
 		else
 			pt_vm_add_check(v, true, what, "on %s, IOMMU group %d whole (%s)",
 					sv->fn->driver, sv->gv->group, sv->gv->node.path);
@@ -342,15 +342,17 @@ static void plan_firmware(struct pt_vm *v)
 		pt_vm_add_check(v, false, "firmware",
 				"no OVMF VARS template %s%s: set ovmf_vars_template = to the "
 				"OVMF_VARS file that comes with %s",
-				v->ovmf_template[0] ? "at " : "beside ", v->ovmf_template[0] ? v->ovmf_template : v->ovmf_code,
+				v->ovmf_template[0] ? "at " : "beside ",
+				v->ovmf_template[0] ? v->ovmf_template : v->ovmf_code,
 				v->ovmf_code);
 		return;
 	}
 	snprintf(v->vars, sizeof(v->vars), PT_VM_STATE_DIR "/%s/" PT_VM_VARS_NAME, c->name);
 	v->vars_exists = rooted_file(v->sys, v->vars);
-	pt_vm_add_check(v, true, "firmware", "OVMF CODE %s (read-only), VARS %s (%s)",
-			v->ovmf_code, v->vars,
-			v->vars_exists ? "this VM's own" : "created from the template at first start");
+	pt_vm_add_check(v, true, "firmware", "OVMF CODE %s (read-only), VARS %s (%s)", v->ovmf_code,
+			v->vars,
+			v->vars_exists ? "this VM's own"
+				       : "created from the template at first start");
 }
 
 static int usb_one(const char *entry, void *userdata)
@@ -361,7 +363,7 @@ static int usb_one(const char *entry, void *userdata)
 
 	if (strchr(entry, ':') || v->n_usb == ELEMENTSOF(v->usb))
 		return 0; /* interfaces ("1-1:1.0") */
-#define RD(attr, fmt, var)                                                                        \
+#define RD(attr, fmt, var)                                                                         \
 	(pt_sysfs_path(v->sys, path, sizeof(path), "/sys/bus/usb/devices/%s/" attr, entry) >= 0 && \
 	 pt_sysfs_read(v->sys, path, buf, sizeof(buf)) >= 0 && sscanf(buf, fmt, var) == 1)
 	if (!RD("idVendor", "%x", &vendor) || !RD("idProduct", "%x", &product) ||
@@ -630,8 +632,9 @@ int pt_vm_vars_prepare(struct pt_vm *v, bool reset, uid_t uid, gid_t gid, char *
 			snprintf(msg, size,
 				 "%s is %s: a VM's VARS must be its own file; move it away (pt-vm "
 				 "reset-vars makes a fresh one)",
-				 v->vars, S_ISREG(st.st_mode) ? "shared (it has other hard links)"
-							     : "not a regular file");
+				 v->vars,
+				 S_ISREG(st.st_mode) ? "shared (it has other hard links)"
+						     : "not a regular file");
 			return -EPERM;
 		}
 		if (!reset) {
@@ -641,8 +644,8 @@ int pt_vm_vars_prepare(struct pt_vm *v, bool reset, uid_t uid, gid_t gid, char *
 		localtime_r(&now, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 		for (unsigned n = 0;; n++) {
-			if (snprintf(old, sizeof(old), "%s.old-%s%s%.0u", dest, stamp, n ? "." : "", n) >=
-			    (int)sizeof(old))
+			if (snprintf(old, sizeof(old), "%s.old-%s%s%.0u", dest, stamp, n ? "." : "",
+				     n) >= (int)sizeof(old))
 				return -ENAMETOOLONG;
 			/* link, not rename: never replace an older copy */
 			if (link(dest, old) == 0)

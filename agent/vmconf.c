@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "vmconf.h"
+#include "vmhost.h"
 
 bool pt_vm_name_valid(const char *name)
 {
@@ -46,30 +47,6 @@ void pt_vmconf_free(struct pt_vmconf *c)
 	for (unsigned i = 0; i < c->n_extra; i++)
 		free(c->extra[i]);
 	pt_vmconf_init(c, c->name);
-}
-
-bool pt_vm_parse_size_mib(const char *s, uint64_t *ret_mib)
-{
-	uint64_t n = 0, mul = 1;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > PT_VM_MEMORY_MAX_MIB)
-			return false;
-		n = n * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p == 'M' || *p == 'm' || *p == 'G' || *p == 'g' || *p == 'T' || *p == 't') {
-		mul = (*p == 'M' || *p == 'm') ? 1 : (*p == 'G' || *p == 'g') ? 1024 : 1024 * 1024;
-		p++;
-		if (streq(p, "iB") || streq(p, "B"))
-			p += strlen(p);
-	}
-	if (*p || n == 0 || n > PT_VM_MEMORY_MAX_MIB / mul)
-		return false;
-	*ret_mib = n * mul;
-	return true;
 }
 
 static bool parse_uint(const char *v, unsigned max, unsigned *ret)
@@ -164,8 +141,7 @@ bad:
 }
 
 /* Blank-separated words; a word in double quotes may hold blanks. */
-static int parse_extra(struct pt_vmconf *c, const char *v, const char *where,
-		       struct pt_diag *diag)
+static int parse_extra(struct pt_vmconf *c, const char *v, const char *where, struct pt_diag *diag)
 {
 	const char *p = v;
 
@@ -213,14 +189,10 @@ static int set_str(char **dst, const char *v)
 	return 0;
 }
 
-static const char *const keys[] = { "devices",	     "wait",
-				    "x_vga",	     "machine",
-				    "accel",	     "firmware",
-				    "ovmf_code",     "ovmf_vars_template",
-				    "usb",	     "disk",
-				    "disk_bus",	     "user",
-				    "memory",	     "cpus",
-				    "qemu",	     "extra" };
+static const char *const keys[] = { "devices", "wait",	   "x_vga",	"machine",
+				    "accel",   "firmware", "ovmf_code", "ovmf_vars_template",
+				    "usb",     "disk",	   "disk_bus",	"user",
+				    "memory",  "cpus",	   "qemu",	"extra" };
 
 static int vm_kv(void *userdata, const char *key, const char *value, const struct pt_origin *org,
 		 struct pt_diag *diag)
@@ -243,8 +215,8 @@ static int vm_kv(void *userdata, const char *key, const char *value, const struc
 			if (d < best_d)
 				best_d = d, best = keys[i];
 		}
-		pt_diag_error(diag, "%s line %u: unknown key '%s'%s%s%s", org->file, org->line,
-			      key, best ? " (did you mean '" : "", best ? best : "",
+		pt_diag_error(diag, "%s line %u: unknown key '%s'%s%s%s", org->file, org->line, key,
+			      best ? " (did you mean '" : "", best ? best : "",
 			      best ? "'?)" : "; see pt-vm(8)");
 		return 0;
 	}
@@ -335,7 +307,7 @@ static int vm_kv(void *userdata, const char *key, const char *value, const struc
 	if (streq(key, "user"))
 		return set_str(&c->user, value);
 	if (streq(key, "memory")) {
-		if (!pt_vm_parse_size_mib(value, &c->memory_mib))
+		if (!pt_size_parse_mib(value, &c->memory_mib))
 			pt_diag_error(diag,
 				      "%s: '%s' is not a size such as 8G or 4096M (MiB when no "
 				      "unit)",
@@ -372,8 +344,7 @@ int pt_vmconf_parse(const char *text, size_t len, const char *path, struct pt_vm
 	return 0;
 }
 
-int pt_vmconf_read(const char *path, const char *shown, struct pt_vmconf *ret,
-		   struct pt_diag *diag)
+int pt_vmconf_read(const char *path, const char *shown, struct pt_vmconf *ret, struct pt_diag *diag)
 {
 	size_t errors = diag->n_errors;
 	int r;

@@ -25,7 +25,6 @@
 #define PT_VM_MAX_DISKS 8
 #define PT_VM_MAX_EXTRA 256
 #define PT_VM_MEMORY_DEFAULT_MIB 1024u
-#define PT_VM_MEMORY_MAX_MIB (16u * 1024u * 1024u) /* 16 TiB */
 #define PT_VM_CPUS_MAX 1024u
 #define PT_VM_WAIT_MAX_S 3600u
 #define PT_VM_WAIT_DEFAULT_S 30u
@@ -81,8 +80,5 @@ int pt_vmconf_parse(const char *text, size_t len, const char *path, struct pt_vm
 /* Read and parse the file at `path` (rooted); `shown` names it. */
 int pt_vmconf_read(const char *path, const char *shown, struct pt_vmconf *ret,
 		   struct pt_diag *diag) _must_check_;
-
-/* "1024M", "8G", "512" (MiB) → MiB. false on anything else. */
-bool pt_vm_parse_size_mib(const char *s, uint64_t *ret_mib);
 
 #endif

@@ -71,8 +71,7 @@ static bool block_exists(const struct pt_sysfs *sys, const char *name)
 	       pt_sysfs_exists(sys, path);
 }
 
-static int dev_numbers(const struct pt_sysfs *sys, const char *name, unsigned *maj,
-		       unsigned *min)
+static int dev_numbers(const struct pt_sysfs *sys, const char *name, unsigned *maj, unsigned *min)
 {
 	char path[PATH_MAX], buf[32];
 
@@ -262,8 +261,8 @@ static void describe(const struct pt_sysfs *sys, const struct disk *d, const cha
 			}
 		}
 	}
-	snprintf(buf, size, "%s (%s, %llu MiB%s%s%s%s%s%s), not mounted, not swap, not held", devpath,
-		 d->name, sectors / 2048, type ? ", holds " : "", type ? type : "",
+	snprintf(buf, size, "%s (%s, %llu MiB%s%s%s%s%s%s), not mounted, not swap, not held",
+		 devpath, d->name, sectors / 2048, type ? ", holds " : "", type ? type : "",
 		 label ? " '" : "", label ? label : "", label ? "'" : "",
 		 d->n_parts ? ", with its partitions" : "");
 	if (pr)
@@ -342,8 +341,10 @@ int pt_vmdisk_check(const struct pt_sysfs *sys, const char *devpath, char *msg, 
 	free(d.mounts);
 	return 0;
 refuse:
-	snprintf(msg, size, "%s (%s) is refused: %s; the host uses it, and a guest writing to it "
-		 "would destroy the host's data", devpath, d.name, why);
+	snprintf(msg, size,
+		 "%s (%s) is refused: %s; the host uses it, and a guest writing to it "
+		 "would destroy the host's data",
+		 devpath, d.name, why);
 	free(d.mounts);
 	return r;
 }

@@ -83,3 +83,27 @@ bool pt_memlock_fits(const struct pt_memlock *m, uint64_t guest_mib, const char 
 		 (unsigned long long)need * 1024);
 	return false;
 }
+
+bool pt_size_parse_mib(const char *s, uint64_t *ret_mib)
+{
+	uint64_t n = 0, mul = 1;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (n > PT_SIZE_MAX_MIB)
+			return false;
+		n = n * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == 'M' || *p == 'm' || *p == 'G' || *p == 'g' || *p == 'T' || *p == 't') {
+		mul = (*p == 'M' || *p == 'm') ? 1 : (*p == 'G' || *p == 'g') ? 1024 : 1024 * 1024;
+		p++;
+		if (streq(p, "iB") || streq(p, "B"))
+			p += strlen(p);
+	}
+	if (*p || n == 0 || n > PT_SIZE_MAX_MIB / mul)
+		return false;
+	*ret_mib = n * mul;
+	return true;
+}

@@ -39,6 +39,12 @@ int pt_vfio_open_check(const char *path) _must_check_;
 /* One sentence for a failed pt_vfio_open_check of `shown`. */
 void pt_vfio_open_describe(int err, const char *shown, char *buf, size_t size);
 
+/* "1024M", "8G", "1T", "512" (MiB) → MiB, at most PT_SIZE_MAX_MIB; false
+ * on anything else. The size of a guest's memory, as pt-vm's memory = and
+ * pt-status --memory take it. */
+#define PT_SIZE_MAX_MIB (16u * 1024u * 1024u) /* 16 TiB */
+bool pt_size_parse_mib(const char *s, uint64_t *ret_mib);
+
 /* MiB a guest of guest_mib needs to lock (memory + margin). */
 uint64_t pt_memlock_need_mib(uint64_t guest_mib);
 

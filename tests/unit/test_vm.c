@@ -147,21 +147,21 @@ static void test_sizes_and_names(void **state)
 	uint64_t m;
 
 	(void)state;
-	assert_true(pt_vm_parse_size_mib("512", &m));
+	assert_true(pt_size_parse_mib("512", &m));
 	assert_int_equal(m, 512);
-	assert_true(pt_vm_parse_size_mib("4096M", &m));
+	assert_true(pt_size_parse_mib("4096M", &m));
 	assert_int_equal(m, 4096);
-	assert_true(pt_vm_parse_size_mib("8G", &m));
+	assert_true(pt_size_parse_mib("8G", &m));
 	assert_int_equal(m, 8192);
-	assert_true(pt_vm_parse_size_mib("8GiB", &m));
+	assert_true(pt_size_parse_mib("8GiB", &m));
 	assert_int_equal(m, 8192);
-	assert_true(pt_vm_parse_size_mib("1T", &m));
+	assert_true(pt_size_parse_mib("1T", &m));
 	assert_int_equal(m, 1024 * 1024);
-	assert_false(pt_vm_parse_size_mib("", &m));
-	assert_false(pt_vm_parse_size_mib("G", &m));
-	assert_false(pt_vm_parse_size_mib("8 G", &m));
-	assert_false(pt_vm_parse_size_mib("99999999999999999999G", &m));
-	assert_false(pt_vm_parse_size_mib("17T", &m));
+	assert_false(pt_size_parse_mib("", &m));
+	assert_false(pt_size_parse_mib("G", &m));
+	assert_false(pt_size_parse_mib("8 G", &m));
+	assert_false(pt_size_parse_mib("99999999999999999999G", &m));
+	assert_false(pt_size_parse_mib("17T", &m));
 
 	assert_true(pt_vm_name_valid("win10"));
 	assert_true(pt_vm_name_valid("my-vm_2.x"));
