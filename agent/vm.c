@@ -116,7 +116,10 @@ bool pt_vm_devices_ready(const struct pt_vmconf *c, const struct pt_status *s)
  * another VM that failed to bind does not stop this one. */
 static bool problem_concerns(const struct pt_vm *v, const struct pt_problem *p)
 {
-	if (p->kind == PT_PROB_AGENT_RESULT)
+	/* pt-vm opens every node itself, as the VM's user (pt-vm.c): the
+	 * status's access and in-use findings are this process's. */
+	if (p->kind == PT_PROB_AGENT_RESULT || p->kind == PT_PROB_NODE_ACCESS ||
+	    p->kind == PT_PROB_CONTAINER_ACCESS || p->kind == PT_PROB_GROUP_IN_USE)
 		return false;
 	if (!p->addr[0] && p->group < 0)
 		return true;
