@@ -59,7 +59,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 .SECONDARY:
 
 .PHONY: all static check check-unit check-fixture check-lint check-format format \
-	install clean demo check-e2e check-status check-nix check-integration check-fuzz \
+	install clean demo check-e2e check-status check-vm check-nix check-integration check-fuzz \
 	check-valgrind fuzz bench
 all: $(BUILD)/pt-agent $(BUILD)/pt-status $(BUILD)/pt-vm
 
@@ -171,9 +171,16 @@ check-format:
 format:
 	clang-format -i $(C_SOURCES)
 
-# The real static agent in Debian's real kernel under QEMU (TCG).
+# The real static agent in Debian's real kernel under QEMU (TCG); then
+# pt-vm starting L2 QEMUs inside the test VM (tests/e2e/vm.sh).
 check-e2e:
 	tests/e2e/run.sh $(BUILD)
+	tests/e2e/vm.sh $(BUILD)
+
+# pt-vm against fixture trees, for both builds.
+check-vm: all static
+	bash tests/vm/run.sh $(BUILD)/pt-vm $(BUILD)/pt-status
+	bash tests/vm/run.sh $(BUILD)/static/pt-vm $(BUILD)/static/pt-status
 
 # The README's first command: a demo VM in which pt-agent binds a GPU.
 demo:
@@ -205,7 +212,7 @@ check-valgrind: $(BUILD)/pt-agent
 		bash tests/fixture/cli.sh $(BUILD)/pt-agent
 
 check: all check-format check-lint check-unit check-fixture check-valgrind check-fuzz \
-	check-status check-nix check-e2e check-integration
+	check-status check-vm check-nix check-e2e check-integration
 	@echo "make check: all tests passed"
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------------
