@@ -124,6 +124,9 @@ static void test_errors_name_the_line(void **state)
 		{ "extra = \"-S", "extra: a '\"' is not closed" },
 		{ "user =", "user: needs a value" },
 		{ "this is not a line", F " line 1: expected 'key = value'" },
+		{ "usb = 0001, 0002, 0003, 0004, 0005, 0006, 0007, 0008, 0009, 000a, 000b, 000c, "
+		  "000d, 000e, 000f, 0010, 0011",
+		  "usb: more than 16 USB devices" },
 	};
 
 	(void)state;

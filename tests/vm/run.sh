@@ -107,6 +107,17 @@ conf "devices = 26:00.0, 26:00.1, !26:00.1" "accel = tcg"
 run args win
 refute "devices = with an exclusion: 26:00.1 left out" 'host=0000:26:00\.1'
 
+# pt-agent's result "partial" because of another VM's device: this VM starts
+ST_RESULT=partial st_write "$r" "$DEV_GPU" "$DEV_AUDIO" \
+	"$(st_dev 0000:03:00.0 8086:10d3 020000 2 failed e1000e e1000e 8086:10d3 'unbind timed out')"
+conf "devices = 10de:1f08, 10de:10f9" "accel = tcg"
+run check win
+expect "devices = : another device's failure at boot does not stop this VM" 0 '^ok   qemu-args: 2 vfio-pci devices'
+conf "accel = tcg"
+run check win
+expect "devices = all: the device that failed at boot is named" 1 'FAIL device 0000:03:00.0: not on a vfio driver'
+st_write "$r" "$DEV_GPU" "$DEV_AUDIO"
+
 tree_bind "$r" 0000:26:00.0 nouveau
 VMN=win conf "accel = tcg"
 run start win
