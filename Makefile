@@ -17,6 +17,8 @@ DRACUTDIR ?= /usr/lib/dracut/modules.d
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
 MKINITCPIO_DIR ?= /usr/lib/initcpio
 SYSTEMD_UNIT_DIR ?= /usr/lib/systemd/system
+# pt-vm's VM files: $(SYSCONFDIR)/pt/vm/NAME.conf
+SYSCONFDIR ?= /etc
 BUILD ?= build
 
 CC ?= gcc
@@ -250,7 +252,7 @@ install: all
 	install -D -m 0755 $(BUILD)/pt-vm $(DESTDIR)$(SBINDIR)/pt-vm
 	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/pt-vm@.service >$(BUILD)/pt-vm@.service
 	install -D -m 0644 $(BUILD)/pt-vm@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-vm@.service
-	install -d -m 0755 $(DESTDIR)/etc/pt/vm
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/pt/vm
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); done
 	install -D -m 0644 initrd/pt-agent.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-agent.service
