@@ -13,7 +13,7 @@ int pt_vfio_open_check(const char *path)
 	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0)
-		return errno == EBUSY ? 0 : -errno;
+		return -errno;
 	close(fd);
 	return 0;
 }
