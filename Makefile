@@ -208,10 +208,13 @@ check-fuzz:
 
 # The real glibc binary on fixture trees under valgrind's memcheck, its
 # worker and guarded-write children included: no error, no leak.
-check-valgrind: $(BUILD)/pt-agent
+check-valgrind: $(BUILD)/pt-agent $(BUILD)/pt-vm $(BUILD)/pt-status
 	PT_CLI_WRAP="valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
 		bash tests/fixture/cli.sh $(BUILD)/pt-agent
+	PT_VM_WRAP="valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
+		bash tests/vm/run.sh $(BUILD)/pt-vm $(BUILD)/pt-status
 
 check: all check-format check-lint check-unit check-fixture check-valgrind check-fuzz \
 	check-status check-vm check-nix check-e2e check-integration

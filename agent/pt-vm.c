@@ -111,6 +111,8 @@ static int load_conf(const struct pt_sysfs *sys, const char *name, const char *f
 	if (r == -EINVAL)
 		fprintf(stderr, "pt-vm: %s has errors: VM '%s' not used\n", shown, name);
 	pt_diag_free(&d);
+	if (r < 0)
+		pt_vmconf_free(c);
 	return r;
 }
 
@@ -491,8 +493,7 @@ static int udev_rules(const struct pt_sysfs *sys, char **names, int n, const cha
 	pt_buf_puts(&b, "# pt-vm udev-rules: USB devices of pt-vm's VMs, for their users\n");
 	for (int i = 0; i < n; i++) {
 		struct pt_vmconf c;
-		struct user u;
-		char err[256], grp[64];
+		char grp[64] = "";
 
 		if (load_conf(sys, list[i], NULL, &c) < 0) {
 			code = 1;
@@ -505,7 +506,8 @@ static int udev_rules(const struct pt_sysfs *sys, char **names, int n, const cha
 			char buf[4096];
 
 			/* the user need not be the one running this */
-			u = (struct user){ 0 };
+			gid_t gid = getgid();
+
 			if (c.user) {
 				struct passwd pw, *pwp = NULL;
 
@@ -517,15 +519,12 @@ static int udev_rules(const struct pt_sysfs *sys, char **names, int n, const cha
 					pt_vmconf_free(&c);
 					continue;
 				}
-				u.gid = pwp->pw_gid;
-			} else {
-				u.gid = getgid();
+				gid = pwp->pw_gid;
 			}
-			(void)err;
-			if (getgrgid_r(u.gid, &gr, buf, sizeof(buf), &grp_p) == 0 && grp_p)
+			if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp_p) == 0 && grp_p)
 				pt_strlcpy(grp, grp_p->gr_name, sizeof(grp));
 			else
-				snprintf(grp, sizeof(grp), "%u", (unsigned)u.gid);
+				snprintf(grp, sizeof(grp), "%u", (unsigned)gid);
 		}
 		pt_vm_udev_rules(&c, grp, &b);
 		pt_vmconf_free(&c);

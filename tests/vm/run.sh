@@ -5,6 +5,7 @@
 #
 # Usage: tests/vm/run.sh [PATH/TO/pt-vm] [PATH/TO/pt-status]
 #        (default build/pt-vm build/pt-status)
+#        PT_VM_WRAP="valgrind ..." runs every pt-vm under that command
 #
 # Mocks: the tree's files stand for the kernel's (sysfs, /dev nodes as plain
 # files, mountinfo); the real kernel, QEMU and VFIO are exercised by
@@ -17,6 +18,8 @@ vm=${1:-build/pt-vm}
 status=${2:-build/pt-status}
 case $vm in /*) ;; *) vm=$PWD/$vm ;; esac
 case $status in /*) ;; *) status=$PWD/$status ;; esac
+WRAP=()
+read -ra WRAP <<<"${PT_VM_WRAP:-}"
 
 # shellcheck source-path=SCRIPTDIR source=../status/tree.sh
 . "$here/../status/tree.sh"
@@ -46,7 +49,7 @@ refute() {
 }
 run() {
 	rc=0
-	out=$("$vm" --sysroot "$r" "$@" 2>&1) || rc=$?
+	out=$(${WRAP[@]+"${WRAP[@]}"} "$vm" --sysroot "$r" "$@" 2>&1) || rc=$?
 }
 
 tmp=$(mktemp -d)
@@ -140,7 +143,7 @@ chmod 0666 "$r/dev/vfio/15"
 # ---- memlock -------------------------------------------------------------------
 conf "accel = tcg" "user = nobody" "memory = 1G"
 rc=0
-out=$(prlimit --memlock=8388608:8388608 "$vm" --sysroot "$r" start win 2>&1) || rc=$?
+out=$(prlimit --memlock=8388608:8388608 ${WRAP[@]+"${WRAP[@]}"} "$vm" --sysroot "$r" start win 2>&1) || rc=$?
 expect "memlock: 8 MiB for a 1 GiB guest as nobody: refused with what to set" 1 \
 	'FAIL memlock: the memory-lock limit is 8 MiB, but VFIO pins all of a 1024 MiB guest' \
 	'LimitMEMLOCK=1152M in pt-vm@win.service' "'nobody - memlock 1179648'" 'hardware.pt.vmServices'
@@ -233,7 +236,7 @@ run check u
 expect "usb: an absent device is said, not an error" 0 'ok   usb 1234:0001: 0 devices present now' \
 	'ok   open /dev/bus/usb/001/003'
 rc=0
-out=$("$vm" --sysroot "$r" udev-rules u 2>&1) || rc=$?
+out=$(${WRAP[@]+"${WRAP[@]}"} "$vm" --sysroot "$r" udev-rules u 2>&1) || rc=$?
 expect "udev-rules: the VM's USB devices for its group" 0 \
 	'SUBSYSTEM=="usb", ENV\{DEVTYPE\}=="usb_device", ATTR\{idVendor\}=="046d", ATTR\{idProduct\}=="c539", GROUP="root", MODE="0660"' \
 	'ATTR\{idVendor\}=="0416", GROUP="root"'
