@@ -404,6 +404,12 @@ static void group_verdicts(void **state)
 	f[3] = mk("00:1f.0", 0x8086, 0x2918, 0x060100, 0, "lpc_ich");
 	assert_int_equal(assess(&k61, f, 4, e, sizeof(e)), PT_GV_CHIPSET);
 	assert_int_equal(assess(&k61, f, 1, e, sizeof(e)), PT_GV_BRIDGES);
+	/* AMD's 400-series chipset: USB, SATA and a bridge in one slot. */
+	f[0] = mk("01:00.0", 0x1022, 0x43d0, 0x0c0330, 0, "xhci_hcd");
+	f[1] = mk("01:00.1", 0x1022, 0x43c8, 0x010601, 0, "ahci");
+	f[2] = mk("01:00.2", 0x1022, 0x43c6, 0x060400, 1, "pcieport");
+	assert_int_equal(assess(&k61, f, 3, e, sizeof(e)), PT_GV_CHIPSET);
+	assert_int_equal(assess(&k61, f, 2, e, sizeof(e)), PT_GV_LIST);
 	assert_int_equal(assess(&k61, f, 0, e, sizeof(e)), PT_GV_EMPTY);
 	f[1].id_err = -EIO;
 	assert_int_equal(assess(&k61, f, 3, e, sizeof(e)), PT_GV_UNREADABLE);
