@@ -42,7 +42,7 @@ PCI_LIBS := $(shell $(PKG_CONFIG) --libs libpci 2>/dev/null || echo -lpci)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
-CORE := util spec cmdline config log sysfs watch pci group plan bind modules rootdev fb json jsonr \
+CORE := util spec cmdline config log mark sysfs watch pci group plan bind modules rootdev fb json jsonr \
 	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
 STATUS := text names node stateread groups status report statusjson qemuargs
@@ -135,6 +135,7 @@ FIXTURE_TESTS := agent modules faults
 
 check-unit: $(UNIT_TESTS:%=$(ASAN)/test-%)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
+	bash tests/unit/layers.sh
 
 check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent static
 	@set -e; for t in $(FIXTURE_TESTS:%=$(ASAN)/fixture-%); do echo "== $$t"; \

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 
 #include "groups.h"
-#include "status.h"
+#include "output.h"
+#include "spec.h"
 #include "text.h"
 
 struct glist {

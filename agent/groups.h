@@ -14,6 +14,7 @@
 #include "group.h"
 #include "names.h"
 #include "node.h"
+#include "output.h"
 #include "pci.h"
 #include "sysfs.h"
 #include "util.h"
