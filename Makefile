@@ -44,7 +44,7 @@ PCI_LIBS := $(shell $(PKG_CONFIG) --libs libpci 2>/dev/null || echo -lpci)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
-CORE := util spec cmdline config log sysfs watch pci group plan bind modules rootdev fb json jsonr \
+CORE := util spec cmdline config log mark sysfs watch pci group plan bind modules rootdev fb json jsonr \
 	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
 STATUS := text names node stateread groups status report statusjson qemuargs vmhost
@@ -60,7 +60,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 # Keep objects: they are not throwaway intermediates.
 .SECONDARY:
 
-.PHONY: all static check check-unit check-fixture check-lint check-format format \
+.PHONY: all static check check-all check-static-deps check-fresh check-unit check-fixture check-lint check-format format \
 	install clean demo check-e2e check-status check-vm check-nix check-integration check-fuzz \
 	check-valgrind fuzz bench
 all: $(BUILD)/pt-agent $(BUILD)/pt-status $(BUILD)/pt-vm
@@ -148,6 +148,7 @@ FIXTURE_TESTS := agent modules faults
 
 check-unit: $(UNIT_TESTS:%=$(ASAN)/test-%)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
+	bash tests/unit/layers.sh
 
 check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent static
 	@set -e; for t in $(FIXTURE_TESTS:%=$(ASAN)/fixture-%); do echo "== $$t"; \
@@ -216,9 +217,28 @@ check-valgrind: $(BUILD)/pt-agent $(BUILD)/pt-vm $(BUILD)/pt-status
 		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
 		bash tests/vm/run.sh $(BUILD)/pt-vm $(BUILD)/pt-status
 
-check: all check-format check-lint check-unit check-fixture check-valgrind check-fuzz \
-	check-status check-vm check-nix check-e2e check-integration
+# make check first installs what the suites need (tests/install-deps.sh: as
+# root it installs the missing Debian packages; as a user it prints the
+# apt-get line to run), then runs every suite in a make that reads this file
+# again, so pkg-config sees the libraries just installed.
+check:
+	@bash tests/install-deps.sh test
+	@$(MAKE) --no-print-directory check-all
+
+check-all: all check-format check-lint check-static-deps check-unit check-fixture \
+	check-valgrind check-fuzz check-status check-vm check-nix check-e2e check-integration
 	@echo "make check: all tests passed"
+
+# The static build's source fetch against a local archive with broken
+# versions (tests/static-deps/fallback.sh).
+check-static-deps:
+	bash tests/static-deps/fallback.sh
+
+# The README's two commands in a clean Debian 12 root (tests/fresh/run.sh):
+# too long for every CI run; run it before any change to how things are
+# installed or fetched.
+check-fresh:
+	bash tests/fresh/run.sh
 
 # ---- fuzzing (libFuzzer, clang) ---------------------------------------------------
 FUZZ_CC ?= clang

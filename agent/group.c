@@ -172,6 +172,24 @@ int pt_group_assess(const struct pt_kernel *k, const struct pt_pci_func *const *
 		if (!seen && ret->n_slots < PT_GROUP_SLOTS_MAX)
 			ret->slots[ret->n_slots++] = f->addr;
 	}
+	/* A bridge in the same slot as the functions to take: not a card but
+	 * the chipset (AMD's 400-series: USB, SATA and the bridge to the
+	 * board's slots are one device), which holds the host's own disks
+	 * and slots. */
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_pci_func *f = members[i];
+		bool listed = false;
+
+		if (!f || f->id_err || !pt_pci_is_bridge(f))
+			continue;
+		for (size_t j = 0; j < ret->n_fixed_blockers; j++)
+			listed |= ret->fixed_blockers[j] == f;
+		for (size_t s = 0; s < ret->n_slots && !listed; s++)
+			if (pt_addr_same_slot(&ret->slots[s], &f->addr)) {
+				ret->fixed_blockers[ret->n_fixed_blockers++] = f;
+				listed = true;
+			}
+	}
 	if (unreadable)
 		ret->verdict = PT_GV_UNREADABLE;
 	else if (ret->n_take == 0)

@@ -117,7 +117,8 @@ enum pt_gverdict {
 	PT_GV_READY,	  /* its functions are on vfio and nothing else blocks: go as it is */
 	PT_GV_LIST,	  /* list its functions (all of one slot) and it can go */
 	PT_GV_SHARED,	  /* its functions belong to more than one slot */
-	PT_GV_CHIPSET,	  /* a bridge pt never takes blocks it (lpc_ich, skl_uncore, ...) */
+	PT_GV_CHIPSET,	  /* a bridge pt never takes blocks it (lpc_ich, skl_uncore, ...),
+			   * or shares a slot with its functions (the chipset itself) */
 	PT_GV_BRIDGES,	  /* only bridges: nothing to give */
 	PT_GV_UNREADABLE, /* a member cannot be read */
 	PT_GV_EMPTY,
@@ -134,7 +135,8 @@ struct pt_gassess {
 	 * (pt never binds a bridge). */
 	const struct pt_pci_func **take;
 	size_t n_take;
-	/* Bridges that block at boot (PT_GV_CHIPSET), by index in members. */
+	/* Bridges that block at boot, or share a slot with take[]
+	 * (PT_GV_CHIPSET). */
 	const struct pt_pci_func **fixed_blockers;
 	size_t n_fixed_blockers;
 	/* The distinct slots of take[] (bus:slot), at most PT_GROUP_SLOTS_MAX. */

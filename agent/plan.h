@@ -46,9 +46,10 @@ enum pt_action {
 
 struct pt_target {
 	struct pt_pci_func *fn;
-	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of 0000:26:00.0" */
+	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of ENTRY" */
 	bool take;			      /* to be bound */
 	bool explicit_addr;		      /* named by its address */
+	bool by_group;			      /* added by pt.group=auto, not by an entry */
 	/* Driver names are never NULL; interned (pt_intern) or static, so a
 	 * record costs a pointer for each however long the name. */
 	const char *driver; /* the vfio driver to use */

@@ -31,6 +31,7 @@
 enum command {
 	CMD_STATUS,
 	CMD_GROUPS,
+	CMD_SUGGEST,
 	CMD_QEMU_ARGS,
 };
 
@@ -171,7 +172,9 @@ static void names_free(struct names_ctx *c)
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: pt-status [OPTIONS] [status]     the listed devices, now\n"
-		     "       pt-status [OPTIONS] groups       every IOMMU group\n"
+		     "       pt-status [OPTIONS] groups       every IOMMU group, and what to list\n"
+		     "       pt-status [OPTIONS] suggest DEV  what to list to give DEV (26:00.0,\n"
+		     "                                        10de:1c03) to a guest\n"
 		     "       pt-status [OPTIONS] qemu-args    -device arguments for QEMU\n"
 		     "\n"
 		     "Check what pt-agent recorded in /run/pt/state.json at boot against the\n"
@@ -229,7 +232,8 @@ struct args {
 	bool json;
 	bool wait;
 	unsigned wait_s;
-	bool qemu_opt; /* a qemu-args option was given */
+	bool qemu_opt;	   /* a qemu-args option was given */
+	const char *query; /* suggest's argument */
 	struct pt_qemu_opts qemu;
 	uint64_t memory_mib; /* --memory: the guest's; 0: not given */
 };
@@ -330,8 +334,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->cmd = CMD_GROUPS;
 		else if (streq(cmd, "qemu-args"))
 			a->cmd = CMD_QEMU_ARGS;
+		else if (streq(cmd, "suggest"))
+			a->cmd = CMD_SUGGEST;
 		else
-			return usage_error("unknown command '%s' (status, groups, qemu-args)", cmd);
+			return usage_error(
+				"unknown command '%s' (status, groups, suggest, qemu-args)", cmd);
+	}
+	if (a->cmd == CMD_SUGGEST) {
+		if (optind >= argc)
+			return usage_error("suggest needs a device: an address (26:00.0), an id "
+					   "(10de:1c03) or both (10de:1c03@26:00.0)");
+		a->query = argv[optind++];
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
@@ -340,10 +353,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 				   "of qemu-args");
 	if (a->qemu.one_line && a->json)
 		return usage_error("--one-line and --json exclude each other");
-	if (a->wait && a->cmd == CMD_GROUPS)
-		return usage_error("--wait does not apply to groups");
-	if (a->memory_mib && a->cmd == CMD_GROUPS)
-		return usage_error("--memory does not apply to groups");
+	if (a->wait && (a->cmd == CMD_GROUPS || a->cmd == CMD_SUGGEST))
+		return usage_error("--wait does not apply to %s",
+				   a->cmd == CMD_GROUPS ? "groups" : "suggest");
+	if (a->memory_mib && (a->cmd == CMD_GROUPS || a->cmd == CMD_SUGGEST))
+		return usage_error("--memory does not apply to %s",
+				   a->cmd == CMD_GROUPS ? "groups" : "suggest");
 	a->qemu.json = a->json;
 	return -1; /* go on */
 }
@@ -413,6 +428,32 @@ static int run_groups(const struct pt_sysfs *sys, const struct pt_names *names, 
 	return code;
 }
 
+static int run_suggest(const struct pt_sysfs *sys, const struct pt_names *names, const char *query,
+		       bool json)
+{
+	struct pt_suggest sg;
+	struct pt_buf b;
+	int code;
+
+	if (pt_suggest_collect(&sg, sys, names, query) < 0) {
+		pt_suggest_free(&sg);
+		fprintf(stderr, "pt-status: out of memory\n");
+		return PT_EXIT_PROBLEM;
+	}
+	code = pt_suggest_exit_code(&sg);
+	if (json) {
+		pt_buf_init(&b);
+		pt_suggest_json(&sg, &b);
+		if (put_json(&b) < 0)
+			code = PT_EXIT_PROBLEM;
+		pt_buf_free(&b);
+	} else {
+		pt_suggest_print(&sg, stdout);
+	}
+	pt_suggest_free(&sg);
+	return code;
+}
+
 static int run_status(const struct pt_sysfs *sys, const struct pt_names *names,
 		      const struct args *a)
 {
@@ -474,6 +515,8 @@ int main(int argc, char **argv)
 	names_init(&nctx, &sys);
 	if (a.cmd == CMD_GROUPS)
 		code = run_groups(&sys, &names, a.json);
+	else if (a.cmd == CMD_SUGGEST)
+		code = run_suggest(&sys, &names, a.query, a.json);
 	else
 		code = run_status(&sys, &names, &a);
 	names_free(&nctx);

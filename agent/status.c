@@ -262,10 +262,21 @@ static void you(char *buf, size_t size)
 	snprintf(buf, size, "you (uid %u)", (unsigned)getuid());
 }
 
+/* Is f in the slot of a device the state file wants on vfio? */
+static bool same_slot_as_wanted(const struct pt_status *s, const struct pt_gview *gv,
+				const struct pt_pci_func *f)
+{
+	for (size_t i = 0; i < s->n_views; i++)
+		if (s->views[i].gv == gv && s->views[i].wanted &&
+		    pt_addr_same_slot(&s->views[i].sd->addr, &f->addr))
+			return true;
+	return false;
+}
+
 static void check_group(struct pt_status *s, struct pt_gview *gv)
 {
 	const struct pt_sview *bound = NULL;
-	bool wanted = false;
+	bool wanted = false, foreign = false;
 	char who[32], desc[96];
 	struct pt_buf b;
 	size_t n = 0;
@@ -295,12 +306,20 @@ static void check_group(struct pt_status *s, struct pt_gview *gv)
 		pt_gmember_text(m, t, sizeof(t));
 		pt_buf_printf(&b, "%s%s", n ? ", " : "", t);
 		n++;
+		if (!m->fn || m->bridge || !same_slot_as_wanted(s, gv, m->fn))
+			foreign = true;
 	}
-	if (n)
+	if (n && !foreign)
 		problem(s, PT_PROB_GROUP_NOT_VIABLE, NULL, gv->group,
-			"group %d also holds %s: pass %s too or move the card to a slot with its "
-			"own group (see pt-status groups)",
+			"group %d also holds the card's own %s: list %s too (pt.group=auto takes "
+			"a card's other functions with it at boot)",
 			gv->group, pt_buf_str(&b), n > 1 ? "them" : "it");
+	else if (n)
+		problem(s, PT_PROB_GROUP_NOT_VIABLE, NULL, gv->group,
+			"group %d also holds %s, not part of the card: the slot sits behind a "
+			"bridge without ACS isolation, so the group cannot go to a guest without "
+			"the host's own device%s; see pt-status groups for what you can do",
+			gv->group, pt_buf_str(&b), n > 1 ? "s" : "");
 	if (!pt_buf_ok(&b))
 		s->oom = true;
 	pt_buf_free(&b);

@@ -24,21 +24,13 @@
 #include "groups.h"
 #include "names.h"
 #include "node.h"
+#include "output.h"
 #include "pci.h"
 #include "plan.h"
 #include "spec.h"
 #include "state.h"
 #include "sysfs.h"
 #include "util.h"
-
-/* Version of pt-status's own --json output ("format"). */
-#define PT_STATUS_FORMAT 1
-
-/* Exit codes. */
-#define PT_EXIT_OK 0
-#define PT_EXIT_PROBLEM 1
-#define PT_EXIT_NO_STATE 2
-#define PT_EXIT_USAGE 64
 
 /* ---- problems ---------------------------------------------------------------------- */
 

@@ -63,6 +63,86 @@ static void json_names(struct pt_json *j, const struct pt_names *nm, bool has_id
 	pt_json_string(j, d);
 }
 
+static void json_kernel(struct pt_json *j, const struct pt_kernel *k)
+{
+	char text[300];
+
+	pt_json_key(j, "kernel");
+	pt_json_begin_object(j);
+	pt_json_key(j, "release");
+	pt_json_string(j, k->release[0] ? k->release : NULL);
+	pt_json_key(j, "known");
+	pt_json_bool(j, k->known);
+	pt_json_key(j, "rule");
+	pt_json_string(j, pt_dma_rule_name(k->rule));
+	pt_kernel_describe(k, text, sizeof(text));
+	pt_json_key(j, "rule_text");
+	pt_json_string(j, text);
+	pt_json_end_object(j);
+}
+
+/* A text from a pt_buf filler, as a JSON string (null when empty). */
+static void json_text(struct pt_json *j, const char *key, const struct pt_gview *gv,
+		      void (*fill)(const struct pt_gview *, const char *, struct pt_buf *))
+{
+	struct pt_buf b;
+
+	pt_buf_init(&b);
+	fill(gv, "", &b);
+	while (b.len && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	pt_json_key(j, key);
+	pt_json_string(j, b.len && pt_buf_ok(&b) ? pt_buf_str(&b) : NULL);
+	pt_buf_free(&b);
+}
+
+static void json_assess(struct pt_json *j, const struct pt_gview *gv)
+{
+	const struct pt_gassess *a = &gv->assess;
+	bool can = a->verdict == PT_GV_LIST || a->verdict == PT_GV_READY;
+	struct pt_buf b;
+
+	pt_json_key(j, "verdict");
+	pt_json_string(j, pt_gverdict_name(a->verdict));
+	pt_buf_init(&b);
+	pt_gview_headline(gv, &b);
+	pt_json_key(j, "verdict_text");
+	pt_json_string(j, pt_buf_ok(&b) ? pt_buf_str(&b) : NULL);
+	pt_buf_free(&b);
+	pt_json_key(j, "can_go_to_guest");
+	pt_json_bool(j, can);
+	pt_json_key(j, "take");
+	pt_json_begin_array(j);
+	for (size_t i = 0; can && i < a->n_take; i++)
+		pt_json_string(j, a->take[i]->name);
+	pt_json_end_array(j);
+	pt_buf_init(&b);
+	if (can)
+		pt_gassess_entries(a, &b);
+	pt_json_key(j, "entries");
+	pt_json_string(j, can && pt_buf_ok(&b) ? pt_buf_str(&b) : NULL);
+	pt_buf_free(&b);
+	json_text(j, "paste", gv, pt_gview_paste);
+	pt_json_key(j, "slots");
+	pt_json_begin_array(j);
+	for (size_t i = 0; i < a->n_slots; i++) {
+		char addr[PT_ADDR_STRLEN];
+
+		pt_addr_format(&a->slots[i], addr);
+		addr[10] = '\0';
+		pt_json_string(j, addr);
+	}
+	pt_json_end_array(j);
+	pt_json_key(j, "chipset_blockers");
+	pt_json_begin_array(j);
+	for (size_t i = 0; i < a->n_fixed_blockers; i++)
+		pt_json_string(j, a->fixed_blockers[i]->name);
+	pt_json_end_array(j);
+	pt_json_key(j, "takes_boot_gpu");
+	pt_json_bool(j, a->boot_vga);
+	json_text(j, "advice", gv, pt_gview_advice);
+}
+
 static void json_gview(struct pt_json *j, const struct pt_gview *gv, const struct pt_names *nm)
 {
 	pt_json_begin_object(j);
@@ -70,6 +150,7 @@ static void json_gview(struct pt_json *j, const struct pt_gview *gv, const struc
 	pt_json_int(j, gv->group);
 	pt_json_key(j, "viable");
 	pt_json_bool(j, gv->viable);
+	json_assess(j, gv);
 	pt_json_key(j, "blockers");
 	pt_json_begin_array(j);
 	for (size_t i = 0; i < gv->n_members; i++)
@@ -102,6 +183,17 @@ static void json_gview(struct pt_json *j, const struct pt_gview *gv, const struc
 		pt_json_bool(j, m->bridge);
 		pt_json_key(j, "blocks");
 		pt_json_bool(j, m->blocks);
+		pt_json_key(j, "now");
+		pt_json_string(j, pt_gm_name(m->now));
+		pt_json_key(j, "at_boot");
+		pt_json_string(j, pt_gm_name(m->boot));
+		pt_json_key(j, "header_type");
+		if (f && !f->id_err)
+			pt_json_int(j, f->hdr_type);
+		else
+			pt_json_null(j);
+		pt_json_key(j, "header_from");
+		pt_json_string(j, f && !f->id_err ? (f->hdr_guessed ? "class" : "config") : NULL);
 		pt_json_end_object(j);
 	}
 	pt_json_end_array(j);
@@ -189,6 +281,7 @@ void pt_status_json(const struct pt_status *s, struct pt_buf *out)
 	pt_json_int(&j, PT_STATUS_FORMAT);
 	pt_json_key(&j, "command");
 	pt_json_string(&j, "status");
+	json_kernel(&j, &s->kernel);
 	pt_json_key(&j, "state_file");
 	pt_json_string(&j, PT_STATE_FILE);
 	pt_json_key(&j, "state");
@@ -278,6 +371,7 @@ void pt_groups_json(const struct pt_groups *g, struct pt_buf *out)
 	pt_json_int(&j, PT_STATUS_FORMAT);
 	pt_json_key(&j, "command");
 	pt_json_string(&j, "groups");
+	json_kernel(&j, &g->kernel);
 	pt_json_key(&j, "iommu");
 	pt_json_bool(&j, g->err == 0);
 	pt_json_key(&j, "error");
@@ -291,6 +385,52 @@ void pt_groups_json(const struct pt_groups *g, struct pt_buf *out)
 	pt_json_end_array(&j);
 	pt_json_key(&j, "exit_status");
 	pt_json_int(&j, pt_groups_exit_code(g));
+	pt_json_end_object(&j);
+	pt_buf_putc(out, '\n');
+}
+
+void pt_suggest_json(const struct pt_suggest *s, struct pt_buf *out)
+{
+	struct pt_json j;
+
+	pt_json_init(&j, out);
+	pt_json_begin_object(&j);
+	pt_json_key(&j, "format");
+	pt_json_int(&j, PT_STATUS_FORMAT);
+	pt_json_key(&j, "command");
+	pt_json_string(&j, "suggest");
+	json_kernel(&j, &s->g.kernel);
+	pt_json_key(&j, "query");
+	pt_json_string(&j, s->query);
+	pt_json_key(&j, "error");
+	pt_json_string(&j, s->err ? s->err_text : NULL);
+	pt_json_key(&j, "near_match");
+	pt_json_string(&j, s->near[0] ? s->near : NULL);
+	pt_json_key(&j, "devices");
+	pt_json_begin_array(&j);
+	for (size_t i = 0; i < s->n_found; i++) {
+		const struct pt_suggestion *sg = &s->found[i];
+
+		pt_json_begin_object(&j);
+		pt_json_key(&j, "addr");
+		pt_json_string(&j, sg->fn->name);
+		pt_json_key(&j, "iommu_group");
+		if (sg->gv)
+			pt_json_int(&j, sg->gv->group);
+		else
+			pt_json_null(&j);
+		pt_json_key(&j, "bridge");
+		pt_json_bool(&j, !sg->fn->id_err && pt_pci_is_bridge(sg->fn));
+		pt_json_key(&j, "group_detail");
+		if (sg->gv)
+			json_gview(&j, sg->gv, s->g.names);
+		else
+			pt_json_null(&j);
+		pt_json_end_object(&j);
+	}
+	pt_json_end_array(&j);
+	pt_json_key(&j, "exit_status");
+	pt_json_int(&j, pt_suggest_exit_code(s));
 	pt_json_end_object(&j);
 	pt_buf_putc(out, '\n');
 }

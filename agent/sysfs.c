@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "sysfs.h"
-#include "watch.h"
+#include "mark.h"
 
 static const struct pt_io_hooks *hooks;
 

@@ -362,6 +362,27 @@ static void plan_shpchp_bridge_by_kernel(void **state)
 	pt_plan_free(&w.plan);
 }
 
+/* A four-function Turing card listed by its audio function: every other
+ * function is "group of" the entry written, not of a function the group
+ * expansion added itself. */
+static void plan_names_the_entry_written(void **state)
+{
+	struct world w = { 0 };
+
+	(void)state;
+	add(&w, mk("01:00.0", 0x10de, 0x1e87, 0x030000, 0, ""));
+	add(&w, mk("01:00.1", 0x10de, 0x10f8, 0x040300, 0, ""));
+	add(&w, mk("01:00.2", 0x10de, 0x1ad8, 0x0c0330, 0, ""));
+	add(&w, mk("01:00.3", 0x10de, 0x1ad9, 0x0c8000, 0, ""));
+	plan(&w, "10de:10f8@01:00.1", &k61);
+	assert_int_equal(pt_plan_count_taken(&w.plan), 4);
+	for (size_t i = 0; i < w.plan.n_targets; i++)
+		if (w.plan.targets[i].fn != &w.f[1])
+			assert_string_equal(w.plan.targets[i].selected_by,
+					    "group of 10de:10f8@01:00.1");
+	pt_plan_free(&w.plan);
+}
+
 /* ---- a whole group, for a person -------------------------------------------------- */
 
 static enum pt_gverdict assess(const struct pt_kernel *k, struct pt_pci_func *f, size_t n,
@@ -404,6 +425,12 @@ static void group_verdicts(void **state)
 	f[3] = mk("00:1f.0", 0x8086, 0x2918, 0x060100, 0, "lpc_ich");
 	assert_int_equal(assess(&k61, f, 4, e, sizeof(e)), PT_GV_CHIPSET);
 	assert_int_equal(assess(&k61, f, 1, e, sizeof(e)), PT_GV_BRIDGES);
+	/* AMD's 400-series chipset: USB, SATA and a bridge in one slot. */
+	f[0] = mk("01:00.0", 0x1022, 0x43d0, 0x0c0330, 0, "xhci_hcd");
+	f[1] = mk("01:00.1", 0x1022, 0x43c8, 0x010601, 0, "ahci");
+	f[2] = mk("01:00.2", 0x1022, 0x43c6, 0x060400, 1, "pcieport");
+	assert_int_equal(assess(&k61, f, 3, e, sizeof(e)), PT_GV_CHIPSET);
+	assert_int_equal(assess(&k61, f, 2, e, sizeof(e)), PT_GV_LIST);
 	assert_int_equal(assess(&k61, f, 0, e, sizeof(e)), PT_GV_EMPTY);
 	f[1].id_err = -EIO;
 	assert_int_equal(assess(&k61, f, 3, e, sizeof(e)), PT_GV_UNREADABLE);
@@ -425,6 +452,7 @@ int main(void)
 		cmocka_unit_test(plan_refuses_lpc_bridge_group),
 		cmocka_unit_test(plan_takes_gpu_beside_idle_host_bridge),
 		cmocka_unit_test(plan_shpchp_bridge_by_kernel),
+		cmocka_unit_test(plan_names_the_entry_written),
 		cmocka_unit_test(group_verdicts),
 	};
 
