@@ -814,6 +814,12 @@ static void print_dry_run(struct run *run, const char *result)
 	       pt_onfail_name(run->opts.onfail), pt_fb_name(run->opts.fb));
 	if (run->iommu_checked)
 		printf("IOMMU: %s\n", run->report.iommu ? "on" : "OFF (no IOMMU groups)");
+	if (run->planned) {
+		char rule[300];
+
+		pt_kernel_describe(&run->plan.kernel, rule, sizeof(rule));
+		printf("Kernel rule: %s\n", rule);
+	}
 	for (size_t i = 0; i < run->n_modules; i++)
 		printf("Module %s: %s%s%s\n", run->modules[i].name,
 		       run->modules[i].result == PT_MOD_SKIPPED
