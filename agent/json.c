@@ -14,9 +14,11 @@ void pt_json_init(struct pt_json *j, struct pt_buf *out)
 
 static void indent(struct pt_json *j)
 {
-	pt_buf_putc(j->out, '\n');
-	for (unsigned i = 0; i < j->depth; i++)
-		pt_buf_puts(j->out, "  ");
+	/* A new line and two spaces a level, in one addition. */
+	static const char nl[] = "\n                                ";
+	_Static_assert(sizeof(nl) - 1 >= 1 + 2 * PT_JSON_MAX_DEPTH, "room for every level");
+
+	pt_buf_add(j->out, nl, 1 + 2 * (size_t)j->depth);
 }
 
 /* Before a value: a comma and a new line, unless it follows its key. */
@@ -166,8 +168,33 @@ void pt_json_string_or_null(struct pt_json *j, const char *s)
 
 void pt_json_int(struct pt_json *j, int64_t v)
 {
+	/* Digits from the end: no printf machinery for the state file's
+	 * many numbers. */
+	char buf[24], *e = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--e = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--e = '-';
 	before_value(j);
-	pt_buf_printf(j->out, "%" PRId64, v);
+	pt_buf_add(j->out, e, (size_t)(buf + sizeof(buf) - e));
+}
+
+void pt_json_hex(struct pt_json *j, unsigned v, unsigned digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[10];
+
+	if (digits > 8)
+		digits = 8;
+	buf[0] = '"';
+	for (unsigned i = 0; i < digits; i++)
+		buf[digits - i] = hex[(v >> (4 * i)) & 0xfu];
+	buf[digits + 1] = '"';
+	before_value(j);
+	pt_buf_add(j->out, buf, digits + 2);
 }
 
 void pt_json_double(struct pt_json *j, double v)
