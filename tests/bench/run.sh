@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh [BUILD_DIR] — pt's benchmarks (`make bench`). What is measured and
 # why: BENCHMARKS.md at the repository root. Writes BUILD_DIR/bench/:
-#   results.md     every table (BENCHMARKS.md quotes it)
+#   results.md     every table (BENCHMARKS.md's marked tables are replaced
+#                  by this run's: see the end)
 #   fixture.tsv    one line per fixture configuration and implementation
 #   qemu.tsv       one line per QEMU boot
 #   size.tsv       sizes
@@ -42,6 +43,8 @@
 #                      callgrind runs its .unstripped twin when there is one
 #   PT_E2E_KPKG        pin the kernel package (tests/e2e/kernel.sh)
 #   PT_E2E_KERNEL      the kernels, when tests/e2e/kernel.sh knows several
+#   PT_BENCH_DOC       the file whose marked tables are replaced by this
+#                      run's (default BENCHMARKS.md; "none": no file)
 set -eu -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -326,6 +329,52 @@ if part fixture; then
             [ -f "$f" ] && cat "$f"
         done
     } >>"$OUT/results.md"
+
+    # BENCHMARKS.md's blocks: the fixture table and the targets it decides.
+    {
+        echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), pt $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'); load average before/after"
+        echo "the fixture part: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs. Medians of $REPS runs ($BIG_REPS"
+        echo "when thousands are bound)$([ ${#RT[@]} -gt 0 ] && echo " under SCHED_FIFO"), µs (minimum in brackets); Ir = instructions of every process"
+        echo "of a run (callgrind); RSS = peak resident set."
+        echo
+        echo "| functions | targets | variant | pt µs | floor µs | shell µs | pt/floor | pt/shell | pt Ir | floor Ir | shell Ir | pt/floor Ir | pt RSS KiB |"
+        echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        awk -F'\t' 'NR > 1 { k = $1 SUBSEP $2 SUBSEP $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k; t[k] = $5 }
+                        med[k, $4] = $6 " (" $7 ")"; m[k, $4] = $6; ir[k, $4] = $10; rss[k, $4] = $9 }
+             function r(a, b) { return (b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+             END { for (i = 1; i <= n; i++) { k = order[i]; split(k, p, SUBSEP)
+                     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                        p[1], t[k], p[3], med[k, "pt"], med[k, "floor"], med[k, "shell"],
+                        r(m[k, "pt"], m[k, "floor"]), r(m[k, "pt"], m[k, "shell"]),
+                        ir[k, "pt"], ir[k, "floor"], ir[k, "shell"], r(ir[k, "pt"], ir[k, "floor"]), rss[k, "pt"] } }' "$TSV"
+    } >"$OUT/doc-fixture.md"
+    first=${SIZES%% *} last=${SIZES##* }
+    {
+        echo "| target | measured (this run) | met? |"
+        echo "| --- | --- | --- |"
+        awk -F'\t' -v first="$first" -v last="$last" '
+            NR > 1 { m[$1, $2, $3, $4] = $6; rss[$1, $2, $3, $4] = $9; tg[$1, $2] = $5 }
+            function row(what, a, b, lim,   q) {
+                if (m[a] == "" || m[b] == "") { printf "| %s | - | - |\n", what; return }
+                q = m[a] / m[b]
+                printf "| %s | %.2f× (%d vs %d µs) | %s |\n", what, q, m[a], m[b], q <= lim ? "**yes**" : "**no**" }
+            END {
+                row("agent work at " first " functions / 4 targets, successful path (keep): ≤ 1.5× the floor",
+                    first SUBSEP "t4" SUBSEP "keep" SUBSEP "pt", first SUBSEP "t4" SUBSEP "keep" SUBSEP "floor", 1.5)
+                row("the give-back path (release), " first " functions / 4 targets: ≤ 2× the floor",
+                    first SUBSEP "t4" SUBSEP "release" SUBSEP "pt", first SUBSEP "t4" SUBSEP "release" SUBSEP "floor", 2)
+                row("the same on " last " functions: ≤ 1.5× (keep)",
+                    last SUBSEP "t4" SUBSEP "keep" SUBSEP "pt", last SUBSEP "t4" SUBSEP "keep" SUBSEP "floor", 1.5)
+                v = first SUBSEP "t4" SUBSEP "keep" SUBSEP "pt"
+                printf "| agent work at %s functions, 4 targets < 1 ms | %d µs | %s |\n", first, m[v], m[v] < 1000 ? "**yes**" : "**no**"
+                v = last SUBSEP "t4" SUBSEP "keep" SUBSEP "pt"
+                printf "| %s functions < 20 ms | %d µs (4 targets) | %s |\n", last, m[v], m[v] < 20000 ? "**yes**" : "**no**"
+                worst = 0; s = ""
+                split("bound keep release", vs, " ")
+                for (i = 1; i <= 3; i++) { r = rss[last, "class", vs[i], "pt"]; s = s (s == "" ? "" : ", ") vs[i] " " r " KiB"; if (r + 0 > worst) worst = r + 0 }
+                printf "| peak memory < 2 MiB at %s functions, %d targets, whether binds succeed or fail | %s | %s |\n",
+                    last, tg[last, "class"], s, worst < 2048 ? "**yes**" : "**no**" }' "$TSV"
+    } >"$OUT/doc-targets.md"
 fi
 
 # ---- 2. QEMU ----------------------------------------------------------------------
@@ -502,6 +551,13 @@ if part qemu; then
             echo
         done
     } >>"$OUT/results.md"
+    # BENCHMARKS.md's block: the median tables of every kernel.
+    {
+        echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), $BOOTS boots per approach and kernel; load average after"
+        echo "the boots: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs."
+        echo
+        sed -n '/^### .* — median (min–max) of the boots$/,/^<details>/p' "$OUT/results.md" | grep -v '^<details>'
+    } >"$OUT/doc-qemu.md"
 fi
 
 # ---- 3. size ------------------------------------------------------------------------
@@ -616,6 +672,35 @@ if part size; then
             echo
         fi
     } >>"$OUT/results.md"
+fi
+
+if part size; then
+    {
+        echo "| | bytes | KiB |"
+        echo "| --- | ---: | ---: |"
+        awk -F'\t' 'NR > 1 && $2 != "-" { printf "| %s | %d | %.1f |\n", $1, $2, $2 / 1024 }' "$STSV"
+    } >"$OUT/doc-size.md"
+fi
+
+# ---- BENCHMARKS.md -------------------------------------------------------------------
+# The tables between "<!-- bench:NAME -->" and "<!-- /bench:NAME -->" are
+# this run's (the prose around them is written by hand, from them).
+# PT_BENCH_DOC=none leaves the file alone.
+DOC=${PT_BENCH_DOC:-$REPO/BENCHMARKS.md}
+splice_doc() { # NAME FILE
+    local name=$1 file=$2
+    [ -f "$file" ] && [ -f "$DOC" ] || return 0
+    grep -qxF "<!-- bench:$name -->" "$DOC" || return 0
+    awk -v b="<!-- bench:$name -->" -v e="<!-- /bench:$name -->" -v file="$file" '
+        $0 == b { print; while ((getline l < file) > 0) print l; skip = 1; next }
+        $0 == e { skip = 0 }
+        !skip { print }' "$DOC" >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
+    step "BENCHMARKS.md: $name table from this run"
+}
+if [ "$DOC" != none ]; then
+    part fixture && splice_doc fixture "$OUT/doc-fixture.md" && splice_doc targets "$OUT/doc-targets.md"
+    part qemu && splice_doc qemu "$OUT/doc-qemu.md"
+    part size && splice_doc size "$OUT/doc-size.md"
 fi
 
 step "done in $(($(date +%s) - T_START)) s: $OUT/results.md"
