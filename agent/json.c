@@ -83,6 +83,18 @@ void pt_json_end_array(struct pt_json *j)
 	close_(j, ']');
 }
 
+/* The bytes a JSON string holds as they are: printable ASCII but the
+ * quote and the backslash. */
+#define P1(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define P4(c) P1(c), P1((c) + 1), P1((c) + 2), P1((c) + 3)
+#define P16(c) P4(c), P4((c) + 4), P4((c) + 8), P4((c) + 12)
+#define P64(c) P16(c), P16((c) + 16), P16((c) + 32), P16((c) + 48)
+static const bool plain[256] = { P64(0), P64(64), P64(128), P64(192) };
+#undef P64
+#undef P16
+#undef P4
+#undef P1
+
 void pt_json_escape(struct pt_buf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -93,7 +105,7 @@ void pt_json_escape(struct pt_buf *out, const char *s)
 		char esc[8];
 
 		/* The common case: a run of printable ASCII, copied at once. */
-		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+		while (plain[*q])
 			q++;
 		if (q > p) {
 			pt_buf_add(out, (const char *)p, (size_t)(q - p));
