@@ -24,7 +24,7 @@
 # Environment:
 #   PT_E2E_JOBS     boots run in parallel (default 2 on two or more cores,
 #                   else 1); results are printed in scenario order
-#   PT_E2E_TIMEOUT  seconds per boot before QEMU is killed (default 60)
+#   PT_E2E_TIMEOUT  seconds per boot before QEMU is killed (default 180: a bound for a loaded host, not a speed target)
 #   PT_E2E_KPKG     pin a kernel package (see kernel.sh)
 #   PT_E2E_AGENT    test this static agent binary instead of
 #                   BUILD_DIR/static/pt-agent (make static is then skipped)
@@ -41,7 +41,7 @@ ALL=(edu gpu-slot twin-nics recover pinned-mismatch bad-spec no-iommu off dryrun
     fb-release fb-keep status)
 # Two boots at a time on two cores or more (each QEMU is one TCG thread).
 JOBS=${PT_E2E_JOBS:-$(if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then echo 2; else echo 1; fi)}
-TMO=${PT_E2E_TIMEOUT:-60}
+TMO=${PT_E2E_TIMEOUT:-180}
 
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; /^# shellcheck/d; s/^# \{0,1\}//' >&2; exit 2; }
 known() { local s; for s in "${ALL[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }

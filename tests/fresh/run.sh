@@ -109,8 +109,12 @@ build_root() {
 }
 say "building a clean $SUITE root in $ROOT (mmdebstrap, minbase + make)"
 timed "clean root (mmdebstrap)" build_root || die "mmdebstrap failed (log: $LOGDIR/mmdebstrap.log)"
-# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
-PKGCOUNT=$(chroot "$ROOT" dpkg-query -W -f='${db:Status-Status}\n' | grep -cx installed)
+# Installed packages in the root.
+pkgcount() {
+	# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
+	chroot "$ROOT" dpkg-query -W -f='${db:Status-Status}\n' | grep -cx installed
+}
+PKGCOUNT=$(pkgcount)
 say "the clean root has $PKGCOUNT packages installed"
 # Name resolution, as on this machine.
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
@@ -130,6 +134,10 @@ in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare -m --propagation private /bin/bash -eu -c '
 		root=$1 cmd=$2
+		# The root a mount point of its own, as a machine'"'"'s / is: a
+		# chroot into a plain directory makes unshare -m inside fail
+		# ("cannot change root filesystem propagation").
+		mount --bind "$root" "$root"
 		mount --rbind /dev "$root/dev"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"
@@ -149,17 +157,20 @@ if ! grep -q 'vfio-pci' "$LOGDIR/demo.log" || ! grep -qE 'pt-agent: [0-9]+ bound
 	die "'$DEMO_CMD' exited 0 but did not show the agent binding to vfio-pci (log: $LOGDIR/demo.log)"
 fi
 
+PKGDEMO=$(pkgcount)
+say "'$DEMO_CMD' installed $((PKGDEMO - PKGCOUNT)) packages"
+
 say "running '$CHECK_CMD' in the clean root"
 timed "$CHECK_CMD" in_root "$LOGDIR/check.log" "$CHECK_CMD" ||
 	die "'$CHECK_CMD' failed in the clean root (log: $LOGDIR/check.log)"
 tail -n 1 "$LOGDIR/check.log" | grep -qx 'make check: all tests passed' ||
 	die "'$CHECK_CMD' exited 0 but did not end with 'make check: all tests passed'"
 
-# shellcheck disable=SC2016 # a dpkg-query format, not a shell expansion
-PKGAFTER=$(chroot "$ROOT" dpkg-query -W -f='${db:Status-Status}\n' | grep -cx installed)
+PKGAFTER=$(pkgcount)
 echo
 echo "fresh root result, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$REPO" rev-parse --short HEAD):"
-echo "  clean $SUITE root: $PKGCOUNT packages (mmdebstrap minbase + make); after both commands: $PKGAFTER"
+echo "  clean $SUITE root: $PKGCOUNT packages (mmdebstrap minbase + make)"
+echo "  '$DEMO_CMD' installed $((PKGDEMO - PKGCOUNT)), then '$CHECK_CMD' $((PKGAFTER - PKGDEMO)); $PKGAFTER in all"
 printf '  %s\n' "${TIMES[@]}"
 echo "fresh: passed"
 if [ "${PT_FRESH_KEEP:-}" != 1 ]; then cleanup_root; fi
