@@ -43,7 +43,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
 CORE := util spec cmdline config log sysfs watch pci plan bind modules rootdev fb json jsonr \
-	state agent chaininit
+	state agent chaininit variants
 # pt-status: the core plus its own files; libpci only here.
 STATUS := status
 CORE_SRC := $(CORE:%=agent/%.c)
