@@ -335,8 +335,8 @@ need_variant_tree() {
     cp "$mod/pt_vfio_host.ko" "$mod/pt_vfio_named.ko" "$VARROOT/lib/modules/$KVER/extra/"
     cp "$KROOT/boot/config-$KVER" "$VARROOT/boot/"
     depmod -b "$VARROOT" "$KVER" || e2e_die "depmod -b $VARROOT $KVER failed"
-    grep -q "^alias vfio_pci:v0000${VAR_NAMED%:*}d0000${VAR_NAMED#*:}.* pt_vfio_named$" \
-        <(tr 'a-f' 'A-F' <"$VARROOT/lib/modules/$KVER/modules.alias" | sed 's/ PT_VFIO_/ pt_vfio_/') ||
+    grep -qi "^alias vfio_pci:v0000${VAR_NAMED%:*}d0000${VAR_NAMED#*:}sv.* pt_vfio_named$" \
+        "$VARROOT/lib/modules/$KVER/modules.alias" ||
         e2e_die "depmod wrote no vfio_pci: alias for pt_vfio_named (modules.alias)"
     echo "$key" >"$INT/varmods/key"
 }
@@ -874,10 +874,12 @@ var_build() { # GEN CASE → image VIMG/GEN-CASE.img (log .log); 1 on failure
     [ -z "$always" ] || env+=(PT_VFIO_MODULES="$always")
     case $gen in
         dracut)
+            local ho=(--no-hostonly)
+            [ -z "$host" ] || ho=(--hostonly --no-hostonly-cmdline)
             env "${env[@]}" dracutbasedir="$FARM" "$HERE/ns-run.sh" -C -- \
                 dracut --force --conf /dev/null --confdir "$INT/dracut.conf.d" --kver "$KVER" \
                 --kmoddir "$VARROOT/lib/modules/$KVER" --no-early-microcode --compress gzip \
-                ${host:+--hostonly --no-hostonly-cmdline} ${host:---no-hostonly} --modules "base pt" \
+                "${ho[@]}" --modules "base pt" \
                 "$out" >"$log" 2>&1 || return 1
             ;;
         initramfs-tools)
@@ -886,7 +888,9 @@ var_build() { # GEN CASE → image VIMG/GEN-CASE.img (log .log); 1 on failure
             mkdir -p "$cd/hooks" "$cd/scripts/init-top" "$cd/conf.d"
             install -m 0755 "$REPO/initrd/initramfs-tools/hooks/pt" "$cd/hooks/pt"
             install -m 0755 "$REPO/initrd/initramfs-tools/scripts/init-top/00-pt" "$cd/scripts/init-top/00-pt"
-            printf '%s\n' "MODULES=${host:+dep}${host:-list}" BUSYBOX=auto KEYMAP=n COMPRESS=gzip DEVICE= \
+            local mods=list
+            [ -z "$host" ] || mods=dep
+            printf '%s\n' "MODULES=$mods" BUSYBOX=auto KEYMAP=n COMPRESS=gzip DEVICE= \
                 NFSROOT=auto RUNSIZE=10% FSTYPE=ext4 >"$cd/initramfs.conf"
             : >"$cd/modules"
             env "${env[@]}" "$HERE/ns-run.sh" -C -k "$VARROOT" -v "$KVER" -- \
