@@ -177,8 +177,9 @@ check-status: all static
 check-nix:
 	bash tests/nix/run.sh
 
-# The integrations through the real generators (dracut, initramfs-tools),
-# booted in QEMU into a real root file system. As root.
+# The integrations through the real generators (dracut, initramfs-tools,
+# mkinitcpio from ../shared/mkinitcpio), booted in QEMU into a real root
+# file system; the vfio-pci variant drivers each one puts in. As root.
 check-integration: static
 	tests/integration/run.sh $(BUILD)
 

@@ -139,8 +139,7 @@ static void choose(struct vctx *c, const char *module, const char *why)
  * One id field of a vfio_pci: alias, as modpost writes it: the tag, then
  * "*" or exactly `digits` hex digits. Returns false when it is not that.
  */
-static bool alias_field(const char **p, const char *tag, unsigned digits, bool *any,
-			uint32_t *val)
+static bool alias_field(const char **p, const char *tag, unsigned digits, bool *any, uint32_t *val)
 {
 	size_t n = strlen(tag);
 
@@ -246,11 +245,12 @@ static void from_list(struct vctx *c, const char *list, const char *origin, bool
 			continue;
 		if (!(s->flags & PT_SEL_ID)) {
 			if (!host)
-				pt_buf_printf(&c->notes,
-					      "# %s: '%s' names no id: no variant driver is chosen "
-					      "for it (name it by id, build hostonly on that machine, "
-					      "or ask for the driver by name)\n",
-					      origin, s->text);
+				pt_buf_printf(
+					&c->notes,
+					"# %s: '%s' names no id: no variant driver is chosen "
+					"for it (name it by id, build hostonly on that machine, "
+					"or ask for the driver by name)\n",
+					origin, s->text);
 			continue;
 		}
 		for (size_t k = 0; k < c->n_aliases; k++) {
@@ -258,8 +258,10 @@ static void from_list(struct vctx *c, const char *list, const char *origin, bool
 			int r = id_may_match(c->aliases[k].pattern, s);
 
 			if (r < 0 && !any)
-				pt_buf_printf(&c->notes, "# %s: alias '%s' of %s is not in modpost's form\n",
-					      c->moddir, c->aliases[k].pattern, c->aliases[k].module);
+				pt_buf_printf(&c->notes,
+					      "# %s: alias '%s' of %s is not in modpost's form\n",
+					      c->moddir, c->aliases[k].pattern,
+					      c->aliases[k].module);
 			if (r <= 0)
 				continue;
 			snprintf(why, sizeof(why), "%s names %s", origin, s->text);
@@ -278,10 +280,12 @@ static void from_config(struct vctx *c, const char *path, bool host)
 	pt_diag_init(&diag);
 	r = pt_config_read(path, path, &o, &diag);
 	if (r == -ENOENT) {
-		pt_buf_printf(&c->notes, "# %s does not exist: no device list read from it\n", path);
+		pt_buf_printf(&c->notes, "# %s does not exist: no device list read from it\n",
+			      path);
 	} else if (r < 0 || diag.n_errors > 0) {
-		pt_buf_printf(&c->notes, "# %s cannot be used (%s): no variant driver chosen from it\n",
-			      path, diag.n > 0 ? diag.msgs[0].text : strerror(-r));
+		pt_buf_printf(&c->notes,
+			      "# %s cannot be used (%s): no variant driver chosen from it\n", path,
+			      diag.n > 0 ? diag.msgs[0].text : strerror(-r));
 	} else if (o.devices) {
 		from_list(c, o.devices, path, host);
 	}
@@ -307,12 +311,14 @@ static void from_always(struct vctx *c, const char *list)
 		norm_name(w);
 		r = pt_modules_where(c->mods, w, path, sizeof(path));
 		if (r == 1) {
-			pt_buf_printf(&c->notes, "# %s is built into the kernel: nothing to add\n", w);
+			pt_buf_printf(&c->notes, "# %s is built into the kernel: nothing to add\n",
+				      w);
 			continue;
 		}
 		if (r < 0) {
 			fprintf(stderr,
-				"pt-agent vfio-variants: --always %s: no module %s in %s (check the "
+				"pt-agent vfio-variants: --always %s: no module %s in %s (check "
+				"the "
 				"name: modinfo -k VERSION %s)\n",
 				w, w, c->moddir, w);
 			c->bad_input = true;
@@ -333,7 +339,8 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: pt-agent vfio-variants --moddir DIR [--host] [--config FILE]...\n"
-		"                              [--devices LIST] [--always MODULES] [--sysroot DIR]\n"
+		"                              [--devices LIST] [--always MODULES] [--sysroot "
+		"DIR]\n"
 		"\n"
 		"Print the vfio-pci variant drivers of the modules directory DIR that an\n"
 		"initramfs needs, one \"MODULE<TAB>WHY\" line each: those whose vfio_pci: alias\n"
@@ -382,7 +389,9 @@ int pt_variants_main(int argc, char **argv)
 		case 'a':
 			if ((opt == 'c' ? n_configs : opt == 'd' ? n_lists : n_always) == 16) {
 				fprintf(stderr, "pt-agent vfio-variants: too many --%s options\n",
-					opt == 'c' ? "config" : opt == 'd' ? "devices" : "always");
+					opt == 'c'   ? "config"
+					: opt == 'd' ? "devices"
+						     : "always");
 				free(c);
 				return PT_EXIT_USAGE;
 			}
@@ -414,7 +423,8 @@ int pt_variants_main(int argc, char **argv)
 		return PT_EXIT_USAGE;
 	}
 	if (pt_sysfs_init(&sys, sysroot) < 0) {
-		fprintf(stderr, "pt-agent vfio-variants: --sysroot %s: not an absolute path that fits\n",
+		fprintf(stderr,
+			"pt-agent vfio-variants: --sysroot %s: not an absolute path that fits\n",
 			sysroot);
 		free(c);
 		return PT_EXIT_USAGE;
@@ -423,7 +433,8 @@ int pt_variants_main(int argc, char **argv)
 	pt_buf_init(&c->notes);
 	if (stat(c->moddir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		fprintf(stderr,
-			"pt-agent vfio-variants: --moddir %s: no such directory (the target kernel's "
+			"pt-agent vfio-variants: --moddir %s: no such directory (the target "
+			"kernel's "
 			"/lib/modules/VERSION)\n",
 			c->moddir);
 		ret = 1;

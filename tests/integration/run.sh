@@ -1,13 +1,14 @@
 #!/bin/bash
 # run.sh [BUILD_DIR] [TEST...] — pt's initramfs integrations through the
 # real generators: images built by dracut (shell-based and systemd-based)
-# and by initramfs-tools' mkinitramfs for Debian's 6.1 kernel, with pt's
-# dracut module and hooks from this working tree, booted in QEMU (TCG,
-# q35, emulated VT-d) into a real root file system (a small ext4 disk whose
-# /sbin/init, tests/e2e/realroot.init, reports what the initramfs left
-# behind); plus checks of the systemd unit and of the mkinitcpio hooks
-# (mkinitcpio is not packaged for Debian: its hooks run in sandboxes with
-# stubbed mkinitcpio functions).
+# by initramfs-tools' mkinitramfs, and by Arch's mkinitcpio (the release in
+# ../shared/mkinitcpio beside the clone: it is not packaged for Debian) for
+# Debian's 6.1 kernel, with pt's dracut module and hooks from this working
+# tree, booted in QEMU (TCG, q35, emulated VT-d) into a real root file
+# system (a small ext4 disk whose /sbin/init, tests/e2e/realroot.init,
+# reports what the initramfs left behind); which vfio-pci variant drivers
+# each generator puts in (pt-agent vfio-variants); plus checks of the
+# systemd unit and of the mkinitcpio hooks' calls in a stubbed sandbox.
 #
 # Tests, in this order (all when none is named):
 #   lint unit-file install-layout mkinitcpio-build runtime-hooks dracut-hostonly
@@ -17,6 +18,30 @@
 #   initramfs-tools-cmdline initramfs-tools-config initramfs-tools-garbage-config
 #     initramfs-tools-missing-config initramfs-tools-idle
 #   dracut-protect dracut-systemd-protect initramfs-tools-protect
+#   mkinitcpio-cmdline mkinitcpio-config mkinitcpio-garbage-config mkinitcpio-idle
+#     mkinitcpio-recover mkinitcpio-systemd-cmdline mkinitcpio-systemd-garbage-config
+#   variants-cli variants-dracut variants-initramfs-tools variants-mkinitcpio
+#
+# mkinitcpio-*: images built by mkinitcpio v41 with the README's HOOKS lines
+# (pt for the busybox /init, sd-pt with the systemd hook; -S autodetect:
+# for any machine, as Arch's fallback image) and MODULES=(e1000e), booted
+# with the GPU slot (VGA 1234:1111 at 05.0, HDA at 05.1, one IOMMU group)
+# and the NIC. The agent binds all three before MODULES and before udev's
+# coldplug (none of them had a driver: "bound", not "recovered"; with
+# systemd, pt-agent.service finished before systemd-udevd, its trigger and
+# systemd-modules-load started); *-recover puts a test hook that loads
+# bochs before pt: the agent takes the GPU back ("recovered"). Skipped,
+# with the reason, when ../shared/mkinitcpio is absent.
+#   variants-*        a modules tree with two stand-in variant drivers
+#                     (tests/integration/variant-module, built against
+#                     Debian's linux-headers for the booted kernel, with a
+#                     vfio_pci: alias for a device of this host and one for
+#                     1234:11e8, both depending on mlx5_core): each
+#                     generator puts one in exactly when a matching device
+#                     is on the build host (hostonly) or named by id in
+#                     pt.conf, or PT_VFIO_MODULES names it, never
+#                     otherwise; the output reports the image sizes
+#                     ("all": every variant, what the hooks did before)
 #
 # Every boot has edu (1234:11e8) at 00:03.0, e1000e (8086:10d3) at 00:07.0
 # and the root disk (virtio-blk) at 00:0a.0; every image forces e1000e in
@@ -47,13 +72,15 @@
 # /usr/lib/dracut).
 #
 # Run it as root. Output (stdout): one line per test, "PASS name (Ns)" or "FAIL name:
-# reason" followed by the relevant part of the logs, then exactly
-# "N passed, M failed". Progress goes to stderr. Exit 1 if a test failed,
-# 2 on a usage or setup error. Logs and images: BUILD_DIR/integration/.
+# reason" followed by the relevant part of the logs, or "SKIP name:
+# reason", then exactly "N passed, M failed" (", K skipped" when any
+# were). Progress goes to stderr. Exit 1 if a test failed, 2 on a usage or
+# setup error. Logs and images: BUILD_DIR/integration/.
 #
 # Environment:
 #   PT_INT_JOBS     boots and image builds at a time (default 2 on >= 2 cores)
-#   PT_INT_TIMEOUT  seconds per boot before QEMU is killed (default 90)
+#   PT_INT_TIMEOUT  seconds per boot before QEMU is killed (default 90;
+#                   200 for mkinitcpio's large images)
 #   PT_INT_AGENT    test this pt-agent binary (make static is skipped)
 #   PT_E2E_KPKG     pin a kernel package (see tests/e2e/kernel.sh)
 # shellcheck disable=SC2016 # jq programs: their $names are jq's
@@ -78,7 +105,7 @@ for g in "${GENS[@]}"; do for k in "${KINDS[@]}"; do ALL+=("$g-$k"); done; done
 MK_TESTS=(mkinitcpio-cmdline mkinitcpio-config mkinitcpio-garbage-config mkinitcpio-idle
     mkinitcpio-recover mkinitcpio-systemd-cmdline mkinitcpio-systemd-garbage-config)
 # Which vfio-pci variant drivers each generator puts in (no boot).
-VAR_TESTS=(variants-dracut variants-initramfs-tools variants-mkinitcpio)
+VAR_TESTS=(variants-cli variants-dracut variants-initramfs-tools variants-mkinitcpio)
 ALL+=("${MK_TESTS[@]}" "${VAR_TESTS[@]}")
 
 JOBS=${PT_INT_JOBS:-$(if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then echo 2; else echo 1; fi)}
@@ -271,8 +298,9 @@ mk_hooks() { sed -n 's/^#   HOOKS=(\(.*\))$/\1/p' "$REPO/initrd/mkinitcpio/insta
 # (fetched with apt-get download and unpacked, like the kernel itself):
 # pt_vfio_host has a vfio_pci: alias for a PCI device of this build host,
 # pt_vfio_named one for 1234:11e8 (QEMU's edu, not on this host); both
-# depend on mlx5_core, as mlx5_vfio_pci does. depmod puts them into
-# VARROOT/lib/modules/KVER, a copy (hard links) of the kernel's tree.
+# depend on mlx5_core, as mlx5_vfio_pci does. They go into
+# kernel/drivers/vfio/pci of VARROOT/lib/modules/KVER, a copy (hard links)
+# of the kernel's tree, and depmod indexes it.
 VARROOT=$INT/varmods/root
 VAR_NAMED=1234:11e8
 need_variant_tree() {
@@ -291,7 +319,7 @@ need_variant_tree() {
         e2e_die "this build host has a $VAR_NAMED device: the 'named' case needs an id the host lacks"
     fi
     key=$(cat "$HERE/variant-module/pt_vfio_test.c" "$KROOT/../stamp" 2>/dev/null | sha256sum | cut -d' ' -f1)
-    key="$key $KVER $VAR_HOST_ID"
+    key="$key $KVER $VAR_HOST_ID in-drivers-vfio-pci"
     if [ "$(cat "$INT/varmods/key" 2>/dev/null)" = "$key" ] && [ -d "$VARROOT/lib/modules/$KVER" ]; then
         return 0
     fi
@@ -331,8 +359,9 @@ need_variant_tree() {
     cp -al "$KROOT/lib/modules/$KVER" "$VARROOT/lib/modules/$KVER"
     # depmod's outputs: copies, never the kernel tree's files (hard links)
     for d in "$VARROOT/lib/modules/$KVER"/modules.*; do cp --remove-destination "$d" "$d.tmp" && mv "$d.tmp" "$d"; done
-    mkdir -p "$VARROOT/lib/modules/$KVER/extra"
-    cp "$mod/pt_vfio_host.ko" "$mod/pt_vfio_named.ko" "$VARROOT/lib/modules/$KVER/extra/"
+    # where the kernel's own variant drivers are (the hooks used to take
+    # that whole directory)
+    cp "$mod/pt_vfio_host.ko" "$mod/pt_vfio_named.ko" "$VARROOT/lib/modules/$KVER/kernel/drivers/vfio/pci/"
     cp "$KROOT/boot/config-$KVER" "$VARROOT/boot/"
     depmod -b "$VARROOT" "$KVER" || e2e_die "depmod -b $VARROOT $KVER failed"
     grep -qi "^alias vfio_pci:v0000${VAR_NAMED%:*}d0000${VAR_NAMED#*:}sv.* pt_vfio_named$" \
@@ -951,11 +980,82 @@ t_variants() {
     NOTE="image sizes:$sizes (all = every variant, as before; plain = after, on a machine that needs none)"
 }
 
+# pt-agent vfio-variants itself, on the stand-ins' modules tree: what each
+# input chooses (and only that), the notes, the errors. --host reads a
+# fixture sysfs (--sysroot) here, so that the devices are the test's.
+vv() { # ARGS... → "rc=N" then stdout, one line each; stderr into $RUN/$NAME.err
+    local out rc=0
+    out=$("$AGENT" vfio-variants --moddir "$VARROOT/lib/modules/$KVER" "$@" 2>>"$RUN/$NAME.err") || rc=$?
+    echo "rc=$rc"
+    echo "$out"
+}
+vv_picks() { vv "$@" | grep -vE '^(#|rc=)' | cut -f1 | paste -sd ' '; }
+vv_case() { # WANT ARGS...: the chosen modules, space-separated
+    local want=$1 got
+    shift
+    got=$(vv_picks "$@")
+    [ "$got" = "$want" ] || fail "vfio-variants $*: chose '$got', want '$want'"
+}
+t_variants_cli() {
+    if [ -n "$VAR_SKIP" ]; then SKIP=$VAR_SKIP; return 0; fi
+    local fx=$RUN/variants-sysroot out hv=${VAR_HOST_ID%:*} hd=${VAR_HOST_ID#*:}
+    # by id: vendor and device must match; subsystem ids when given
+    vv_case "" --devices ""
+    vv_case "pt_vfio_named" --devices "$VAR_NAMED"
+    vv_case "pt_vfio_named" --devices "8086:10d3, $VAR_NAMED@00:03.0"
+    vv_case "pt_vfio_named" --devices "$VAR_NAMED:1af4:1100"
+    vv_case "" --devices "1234:11e9"
+    vv_case "" --devices "1235:11e8"
+    vv_case "" --devices "!$VAR_NAMED"
+    vv_case "pt_vfio_host pt_vfio_named" --devices "$VAR_HOST_ID,$VAR_NAMED"
+    vv_case "pt_vfio_named" --config "$INT/var-pt.conf"
+    vv_case "" --config "$INT/pt.conf"
+    # by name
+    vv_case "pt_vfio_host" --always pt_vfio_host
+    vv_case "pt_vfio_host pt_vfio_named" --always all
+    vv_case "pt_vfio_host pt_vfio_named" --always "pt-vfio-named pt_vfio_host"
+    # --host: a fixture sysfs with the host id's device and one without
+    rm -rf "$fx"
+    mkdir -p "$fx/sys/bus/pci/devices/0000:00:05.0" "$fx/sys/bus/pci/devices/0000:00:06.0"
+    printf 'pci:v0000%sd0000%ssv00001AF4sd00001100bc01sc00i00\n' "$(echo "$hv" | tr a-f A-F)" "$(echo "$hd" | tr a-f A-F)" \
+        >"$fx/sys/bus/pci/devices/0000:00:05.0/modalias"
+    printf 'pci:v00008086d000010D3sv00008086sd00000000bc02sc00i00\n' >"$fx/sys/bus/pci/devices/0000:00:06.0/modalias"
+    vv_case "pt_vfio_host" --host --sysroot "$fx"
+    out=$(vv --host --sysroot "$fx")
+    echo "$out" | grep -qxF "pt_vfio_host	0000:00:05.0 ($VAR_HOST_ID) is on this host" ||
+        fail "--host: the reason is not '0000:00:05.0 ($VAR_HOST_ID) is on this host': $(echo "$out" | paste -sd '|')"
+    rm -rf "$fx/sys/bus/pci/devices/0000:00:05.0"
+    vv_case "" --host --sysroot "$fx"
+    # an address without an id: a note, unless hostonly
+    out=$(vv --devices "26:00.0")
+    echo "$out" | grep -q "^# the device list: '26:00.0' names no id" || fail "no note for an entry without an id: $(echo "$out" | paste -sd '|')"
+    # a config that does not parse: a note naming it, nothing chosen, exit 0
+    out=$(vv --config "$INT/garbage.conf")
+    echo "$out" | head -n 1 | grep -qx 'rc=0' || fail "--config garbage: $(echo "$out" | head -n 1), want rc=0"
+    echo "$out" | grep -q "^# $INT/garbage.conf cannot be used" || fail "--config garbage: no note naming it: $(echo "$out" | paste -sd '|')"
+    # the summary line
+    vv | grep -qx "# 0 of the 2 vfio-pci variant driver(s) in $VARROOT/lib/modules/$KVER chosen" ||
+        fail "summary line: $(vv | grep '^# ' | head -n 1)"
+    # bad input: exit 1 with the input named; the rest still chosen
+    : >"$RUN/$NAME.err"
+    out=$(vv --always "nosuchmod,pt_vfio_host")
+    echo "$out" | head -n 1 | grep -qx 'rc=1' || fail "--always nosuchmod: $(echo "$out" | head -n 1), want rc=1"
+    echo "$out" | grep -q '^pt_vfio_host	' || fail "--always nosuchmod,pt_vfio_host: pt_vfio_host not chosen"
+    grep -q -- "--always nosuchmod: no module nosuchmod in" "$RUN/$NAME.err" || fail "--always nosuchmod: stderr does not name it: $(head -c 300 "$RUN/$NAME.err")"
+    out=$("$AGENT" vfio-variants --moddir "$RUN/nonexistent" 2>&1) && fail "--moddir of no directory: exit 0"
+    echo "$out" | grep -q -- "--moddir $RUN/nonexistent: no such directory" || fail "--moddir of no directory: '$out'"
+    out=$("$AGENT" vfio-variants 2>&1) && fail "no --moddir: exit 0"
+    "$AGENT" vfio-variants --moddir / 2>/dev/null && fail "a directory without modules.alias: exit 0"
+    "$AGENT" vfio-variants --bogus 2>/dev/null
+    [ $? = 64 ] || fail "an unknown option does not exit 64"
+}
+
 # ---- the tests without a boot --------------------------------------------------------------------
 LINT_SH=("$REPO/dracut/90pt/module-setup.sh" "$REPO/dracut/90pt/pt-agent.sh"
     "$REPO/initrd/initramfs-tools/hooks/pt" "$REPO/initrd/initramfs-tools/scripts/init-top/00-pt"
     "$REPO/initrd/mkinitcpio/install/pt" "$REPO/initrd/mkinitcpio/install/sd-pt"
-    "$REPO/initrd/mkinitcpio/hooks/pt" "$HERE/run.sh" "$HERE/ns-run.sh")
+    "$REPO/initrd/mkinitcpio/hooks/pt" "$HERE/run.sh" "$HERE/ns-run.sh" "$HERE/mkinitcpio.sh"
+    "$HERE/mkinitcpio-hooks/install/ptgpu" "$HERE/mkinitcpio-hooks/hooks/ptgpu")
 t_lint() {
     local out
     out=$(cd "$REPO" && shellcheck -x "${LINT_SH[@]}" 2>&1) || fail "shellcheck: $(echo "$out" | grep -m 3 -E '^In |SC[0-9]+' | paste -sd ' ')"
@@ -1010,12 +1110,15 @@ t_unit_file() {
 mkcpio_build() { # HOOKFILE AGENT CONF [systemd]
     local hook=$1 out
     out=$(mktemp "$RUN/mkcpio.XXXXXX")
-    PATH=/usr/bin:/bin PT_AGENT=$2 PT_CONF=$3 PT_PROTECT='' WITH_SD=${4:-} OUT=$out HOOK=$hook bash -c '
+    PATH=/usr/bin:/bin PT_AGENT=$2 PT_CONF=$3 PT_PROTECT='' WITH_SD=${4:-} OUT=$out HOOK=$hook \
+        _d_kmoduledir=$KROOT/lib/modules/$KVER bash -c '
         set -u
         rec() { printf "%s\n" "$*" >>"$OUT"; }
         add_binary() { rec add_binary "$@"; }
         add_module() { rec add_module "$@"; }
-        add_all_modules() { rec add_all_modules "$@"; return 1; } # no variant drivers: 1, as mkinitcpio
+        msg2() { :; }
+        in_array() { local n=$1 i; shift; for i in "$@"; do [ "$i" = "$n" ] && return 0; done; return 1; }
+        _hooks=(base pt udev)
         add_file() { rec add_file "$@"; }
         add_symlink() { rec add_symlink "$@"; }
         add_runscript() { rec add_runscript "${BASH_SOURCE[1]##*/}"; }
@@ -1033,7 +1136,9 @@ mkcpio_build() { # HOOKFILE AGENT CONF [systemd]
 }
 t_mkinitcpio_build() {
     local d=$REPO/initrd/mkinitcpio conf=$INT/pt.conf got want mods other_agent=''
-    mods=$'add_module vfio?\nadd_module vfio_iommu_type1?\nadd_module vfio-pci?\nadd_all_modules /drivers/vfio/pci/'
+    # Debian's kernel has no vfio-pci variant driver: pt-agent vfio-variants
+    # chooses none (variants-mkinitcpio has a tree with some)
+    mods=$'add_module vfio?\nadd_module vfio_iommu_type1?\nadd_module vfio-pci?'
     want=$(printf '%s\n' "add_binary $AGENT /usr/bin/pt-agent" "$mods" \
         "add_file $conf /etc/pt.conf 644" "add_runscript pt" "build=0" help)
     got=$(mkcpio_build "$d/install/pt" "$AGENT" "$conf")
@@ -1252,6 +1357,7 @@ run_one() (
     case $NAME in
         mkinitcpio-systemd-*) fn=t_mk_${NAME#mkinitcpio-systemd-} fn=${fn//-/_} ;;
         mkinitcpio-*) fn=t_mk_${NAME#mkinitcpio-} fn=${fn//-/_} ;;
+        variants-cli) fn=t_variants_cli ;;
         variants-*) fn=t_variants ;;
         *-garbage-config) fn=t_garbage_config ;;
         *-missing-config) fn=t_missing_config ;;
