@@ -12,7 +12,7 @@
 #   -k KROOT  an extracted kernel package: KROOT/lib/modules/KVER appears as
 #   -v KVER   /lib/modules/KVER, KROOT/boot/config-KVER as /boot/config-KVER
 #   -o DIR=OVER  DIR shows the files of OVER over its own (a read-only
-#             overlay; applied first, in order)
+#             overlay; in order, after -c/-C and before -k)
 #   -s DIR    scratch directory for overlay layers (default: a mktemp dir,
 #             removed afterwards)
 # A directory that must receive a mount but does not exist (such as
@@ -73,14 +73,6 @@ mountpoint_dir() {
     mkdir -p "$dir"
 }
 
-for o in "${OVERS[@]}"; do
-    d=${o%%=*}
-    u=${o#*=}
-    if [ ! -d "$d" ] || [ ! -d "$u" ]; then die "-o $o: both must be directories"; fi
-    d=$(readlink -f "$d")
-    mount -t overlay "pt-ns-over" -o "lowerdir=$u:$d" "$d"
-done
-
 if [ -n "$CONF" ]; then
     [ -f "$CONF" ] || die "no file $CONF"
     if [ -e /etc/pt.conf ]; then
@@ -96,6 +88,16 @@ elif [ -n "$NOCONF" ] && [ -e /etc/pt.conf ]; then
     # A character device is not a regular file: the hooks put nothing in.
     mount --bind /dev/null /etc/pt.conf
 fi
+
+# after /etc/pt.conf (an overlay on /etc would hide one on /etc/udev),
+# before /lib/modules (one on /usr/lib would hide that)
+for o in "${OVERS[@]}"; do
+    d=${o%%=*}
+    u=${o#*=}
+    if [ ! -d "$d" ] || [ ! -d "$u" ]; then die "-o $o: both must be directories"; fi
+    d=$(readlink -f "$d")
+    mount -t overlay "pt-ns-over" -o "lowerdir=$u:$d" "$d"
+done
 
 if [ -n "$KROOT" ]; then
     [ -d "$KROOT/lib/modules/$KVER" ] || die "no $KROOT/lib/modules/$KVER"

@@ -144,8 +144,11 @@ ROOT_UUID=5f0c1b7e-7d51-4a36-9c3e-2b1f6a0e7001
 # Extra words on every kernel command line: the real root; no dracut shell
 # (an emergency powers off instead of waiting for input); every systemd
 # and pt-agent line in the kernel log (no /dev/kmsg rate limit), which is
-# how the order of the units is read in the booted system.
-BASE_CMDLINE="root=UUID=$ROOT_UUID rw rd.shell=0 rd.emergency=poweroff printk.devkmsg=on systemd.log_target=kmsg"
+# how the order of the units is read in the booted system. no_timer_check:
+# on a loaded host, TCG can miss the kernel's early IO-APIC timer check,
+# which then panics ("timer doesn't work through Interrupt-remapped
+# IO-APIC"; seen here at a load of 10).
+BASE_CMDLINE="root=UUID=$ROOT_UUID rw rd.shell=0 rd.emergency=poweroff printk.devkmsg=on systemd.log_target=kmsg no_timer_check"
 
 # ---- setup: packages ------------------------------------------------------------
 # qemu, busybox, kmod, cpio, jq: as tests/e2e; the generators and what
@@ -790,7 +793,7 @@ t_protect() {
 # or MODULES before the agent would have made it "recovered")
 mk_bound() {
     bound "$1"
-    dev_is "$1" driver_before ""
+    dev_is "$1" driver_before null
 }
 mk_notes() { # the build's ERROR lines (the systemd hook's are known)
     local e
@@ -1009,7 +1012,7 @@ t_variants_cli() {
     vv_case "" --devices "!$VAR_NAMED"
     vv_case "pt_vfio_host pt_vfio_named" --devices "$VAR_HOST_ID,$VAR_NAMED"
     vv_case "pt_vfio_named" --config "$INT/var-pt.conf"
-    vv_case "" --config "$INT/pt.conf"
+    vv_case "" --config "$INT/mk-pt.conf"
     # by name
     vv_case "pt_vfio_host" --always pt_vfio_host
     vv_case "pt_vfio_host pt_vfio_named" --always all
@@ -1355,6 +1358,7 @@ run_one() (
     local t0 ms fn
     t0=$(date +%s%N)
     case $NAME in
+        mkinitcpio-build) fn=t_mkinitcpio_build ;;
         mkinitcpio-systemd-*) fn=t_mk_${NAME#mkinitcpio-systemd-} fn=${fn//-/_} ;;
         mkinitcpio-*) fn=t_mk_${NAME#mkinitcpio-} fn=${fn//-/_} ;;
         variants-cli) fn=t_variants_cli ;;
@@ -1367,8 +1371,12 @@ run_one() (
         *-protect) fn=t_protect ;;
         *) fn=t_${NAME//-/_} ;;
     esac
-    case $NAME in mkinitcpio-*) [ -z "$MKCPIO_SKIP" ] || SKIP=$MKCPIO_SKIP ;; esac
-    [ -n "$SKIP" ] || "$fn"
+    case $NAME in mkinitcpio-build) ;; mkinitcpio-*) [ -z "$MKCPIO_SKIP" ] || SKIP=$MKCPIO_SKIP ;; esac
+    if ! declare -F "$fn" >/dev/null; then
+        fail "internal: no test function $fn"
+    elif [ -z "$SKIP" ]; then
+        "$fn"
+    fi
     ms=$((($(date +%s%N) - t0) / 1000000))
     secs=$(printf '%d.%d' $((ms / 1000)) $((ms % 1000 / 100)))
     if [ -n "$SKIP" ]; then
