@@ -22,7 +22,9 @@
 #
 # --fetch-only BUILD_DIR PKG... fetches just those source packages (the
 # tests use it with PT_APT_SOURCES_LIST, a deb-src list to use instead of
-# the derived one) and prints "PKG VERSION" for each.
+# the derived one) and prints "PKG VERSION" for each.  --print-sources
+# KEYDIR prints the derived deb-src lines (inline keys are written to
+# KEYDIR); tests/fresh/run.sh builds its clean root from them.
 #
 # Sources are fetched once; every step leaves a stamp, so a second run does
 # nothing.  Remove BUILD_DIR/stamp/build-PKG to rebuild one library (and the
@@ -39,13 +41,19 @@ set -euo pipefail
 usage() {
 	echo "usage: $0 BUILD_DIR" >&2
 	echo "       $0 --fetch-only BUILD_DIR PKG..." >&2
+	echo "       $0 --print-sources KEYDIR" >&2
 	exit 2
 }
 fetch_only=0
+print_sources=0
 if [ "${1:-}" = --fetch-only ]; then
 	fetch_only=1
 	shift
 	[ $# -ge 2 ] || usage
+elif [ "${1:-}" = --print-sources ]; then
+	print_sources=1
+	shift
+	[ $# -eq 1 ] || usage
 elif [ $# -ne 1 ]; then
 	usage
 fi
@@ -66,8 +74,10 @@ UAPI=$BUILD/uapi
 LOG=$BUILD/log
 STAMP=$BUILD/stamp
 APTDIR=$BUILD/apt
-mkdir -p "$SRC" "$SYSROOT/include" "$SYSROOT/lib/pkgconfig" "$UAPI" \
-	"$LOG" "$STAMP"
+if [ "$print_sources" = 0 ]; then
+	mkdir -p "$SRC" "$SYSROOT/include" "$SYSROOT/lib/pkgconfig" "$UAPI" \
+		"$LOG" "$STAMP"
+fi
 
 # Source packages, in build order (kmod needs xz-utils' and libzstd's
 # libraries).  --fetch-only fetches the packages it is given instead.
@@ -106,8 +116,10 @@ run() {
 }
 
 # One run at a time per build directory.
-exec 9>"$BUILD/.lock"
-flock 9
+if [ "$print_sources" = 0 ]; then
+	exec 9>"$BUILD/.lock"
+	flock 9
+fi
 
 # --- build tools ------------------------------------------------------------
 
@@ -596,6 +608,12 @@ summary() {
 
 # --- main -------------------------------------------------------------------
 
+if [ "$print_sources" = 1 ]; then
+	mapfile -t files_list < <(system_sources)
+	[ ${#files_list[@]} -gt 0 ] || die "no apt sources configured"
+	derive_deb_src "$BUILD" "${files_list[@]}"
+	exit 0
+fi
 if [ "$fetch_only" = 1 ]; then
 	fetch_sources
 	for p in $PKGS; do

@@ -13,8 +13,11 @@
 # that is needed here: pt-agent binds exactly the two pinned functions,
 # before any driver loads, and tells the VM service what happened.
 #
-# Import this from configuration.nix (with the flake, import
-# pt.nixosModules.default instead of ../module.nix).
+# Import this from configuration.nix. With the flake, pt.nixosModules.default
+# is the same file as ../module.nix: importing both imports the module once.
+# alice is not declared here: pt makes her a member of the vfio and kvm
+# groups (users.groups.<name>.members) but never creates a user; declare
+# her as usual (flake.nix's example machine does).
 { lib, pkgs, ... }:
 {
   imports = [ ../module.nix ];
@@ -45,28 +48,23 @@
         }
         "10de:10f1@26:00.1" # its HDMI audio
       ];
-      # The user who runs VMs by hand may open /dev/vfio/<group>.
+      # The user who runs VMs by hand may open /dev/vfio/<group>
+      # (a member of hardware.pt.vfioGroup; not created by pt).
       vfioUsers = [ "alice" ];
 
+      # pt-vm@windows.service: pt-vm checks the devices, the memory-lock
+      # limit (LimitMEMLOCK follows memory) and the disk, gives the VM its
+      # own OVMF VARS, drops to alice and runs QEMU (pt-vm(8)).
       vmServices.windows = {
         user = "alice";
         waitSeconds = 30;
+        memory = 12288;
+        cpus = 6;
+        firmware = "ovmf";
+        usb = [ "046d:c539" ]; # a Logitech receiver, when plugged in
         qemuArgs = [
-          "-name"
-          "windows"
-          "-machine"
-          "q35,accel=kvm"
           "-cpu"
           "host"
-          "-smp"
-          "6"
-          "-m"
-          "12G"
-          "-drive"
-          "if=pflash,format=raw,readonly=on,file=${pkgs.OVMF.fd}/FV/OVMF_CODE.fd"
-          "-drive"
-          # a copy of ${pkgs.OVMF.fd}/FV/OVMF_VARS.fd, writable by alice
-          "if=pflash,format=raw,file=/var/lib/vms/windows-vars.fd"
           "-drive"
           "file=/var/lib/vms/windows.qcow2,if=virtio,format=qcow2"
           "-nic"
