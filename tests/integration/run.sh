@@ -813,7 +813,7 @@ t_mk_cmdline() {
     mk_bound 0000:00:05.0
     mk_bound 0000:00:05.1
     mk_bound 0000:00:07.0
-    dev_is 0000:00:05.1 selected_by "group of 0000:00:05.0"
+    dev_is 0000:00:05.1 selected_by "group of 1234:1111"
     mod_loaded e1000e
     kmsg_has 'pt-agent: 3 bound'
     # MODULES=(e1000e) loaded it after the early hooks: after the agent
