@@ -217,11 +217,13 @@ static bool refused(struct disk *d, const char *name, const char *role, char *wh
 	return false;
 }
 
+/* The /dev/disk/by-id names of one disk, collected to be listed in name
+ * order: a directory's order is the file system's (tmpfs and ext4 differ). */
 struct by_id {
 	const struct pt_sysfs *sys;
 	const char *kname;
-	struct pt_buf *out;
-	size_t n;
+	char **names;
+	size_t n, cap;
 };
 
 static int by_id_one(const char *entry, void *userdata)
@@ -232,8 +234,23 @@ static int by_id_one(const char *entry, void *userdata)
 	if (snprintf(rel, sizeof(rel), "/dev/disk/by-id/%s", entry) >= (int)sizeof(rel) ||
 	    kname_of(c->sys, rel, target, sizeof(target)) < 0 || !streq(target, c->kname))
 		return 0;
-	pt_buf_printf(c->out, "%s/dev/disk/by-id/%s", c->n++ ? ", " : "", entry);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 8;
+		char **p = realloc(c->names, cap * sizeof(*p));
+
+		if (!p)
+			return 0; /* out of memory: the names found so far are listed */
+		c->names = p;
+		c->cap = cap;
+	}
+	if ((c->names[c->n] = strdup(entry)))
+		c->n++;
 	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static void describe(const struct pt_sysfs *sys, const struct disk *d, const char *devpath,
@@ -292,14 +309,20 @@ int pt_vmdisk_check(const struct pt_sysfs *sys, const char *devpath, char *msg, 
 	}
 	if (!stable_name(devpath)) {
 		struct pt_buf b;
-		struct by_id c = { .sys = sys, .kname = d.name, .out = NULL };
+		struct by_id c = { .sys = sys, .kname = d.name };
 
 		pt_buf_init(&b);
-		c.out = &b;
 		if (pt_sysfs_path(sys, path, sizeof(path), "/dev/disk/by-id") >= 0 &&
 		    pt_sysfs_list(sys, path, by_id_one, &c) < 0) {
 			/* what could be listed was */
 		}
+		if (c.n)
+			qsort(c.names, c.n, sizeof(*c.names), cmp_names);
+		for (size_t i = 0; i < c.n; i++) {
+			pt_buf_printf(&b, "%s/dev/disk/by-id/%s", i ? ", " : "", c.names[i]);
+			free(c.names[i]);
+		}
+		free(c.names);
 		snprintf(msg, size,
 			 "%s is not a stable name: it can name another disk after a reboot (or the "
 			 "host's own); write %s%s",
