@@ -24,7 +24,8 @@
 #
 # The guest is q35 with -nodefaults (no default VGA/NIC, so device
 # addresses are exactly what -d gives), one vCPU, TCG only, -no-reboot,
-# kernel command line "console=ttyS0 intel_iommu=on panic=-1 ARGS".
+# kernel command line "console=ttyS0 panic=-1 intel_iommu=on [KAPPEND] ARGS"
+# (KAPPEND from the kernel env: what that kernel needs under TCG).
 # The init ends the run with "echo o > /proc/sysrq-trigger" (e2e_poweroff).
 # Exit status: QEMU's (0 after a clean poweroff or a panic with
 # -no-reboot), 124 when the timeout fired.
@@ -66,6 +67,9 @@ VMLINUZ=$(sed -n 's/^VMLINUZ=//p' "$ENVF")
 
 APPEND="console=ttyS0 panic=-1"
 [ -z "$IOMMU_ON" ] || APPEND="$APPEND intel_iommu=on"
+# what this kernel needs under TCG (kernel.sh's KAPPEND, e.g. no_timer_check)
+KAPPEND=$(sed -n 's/^KAPPEND=//p' "$ENVF")
+[ -z "$KAPPEND" ] || APPEND="$APPEND $KAPPEND"
 APPEND="$APPEND$EXTRA"
 IOMMU_DEV=()
 [ -z "$IOMMU" ] || IOMMU_DEV=(-device intel-iommu)
