@@ -31,8 +31,6 @@
 #   MODDIR=$KROOT/usr/lib/modules/$KVER     (where the files really are)
 #   MODEXT=.ko.xz                           (.ko | .ko.xz | .ko.zst)
 #   USRMERGE=1                              (modules under usr/lib)
-#   KAPPEND=no_timer_check                  kernel command-line words this
-#                                           kernel needs in QEMU TCG (boot.sh)
 # and, for 6.1, the same as BUILD_DIR/e2e/kernel.env (what the
 # integration suite and the benchmarks read).
 #
@@ -211,7 +209,7 @@ recompress_zst() {
 }
 
 prepare() {
-    local label=$1 want env moddir usrmerge=0 append=''
+    local label=$1 want env moddir usrmerge=0
     case $label in
         6.1)
             APT=()
@@ -224,11 +222,6 @@ prepare() {
             fetch "$label" '^linux-image-6\.12\.[0-9]+\+deb13-amd64(-unsigned)?$' linux-image-6.12.
             extract 6.12
             want=.ko.xz
-            # Under TCG with intel-iommu's interrupt remapping, 6.12's
-            # check that the timer interrupt arrives through the remapped
-            # IO-APIC fails and it panics ("timer doesn't work through
-            # Interrupt-remapped IO-APIC"); 6.1 passes it. FACTS.md k.
-            append=no_timer_check
             if [ "$label" = 6.12-zst ]; then
                 recompress_zst
                 want=.ko.zst
@@ -255,7 +248,6 @@ VMLINUZ=$KROOT/boot/vmlinuz-$KVER
 MODDIR=$moddir
 MODEXT=$want
 USRMERGE=$usrmerge
-KAPPEND=$append
 ENV
     mv "$env.tmp" "$env"
     [ "$label" != 6.1 ] || cp "$env" "$E2E/kernel.env"
