@@ -84,7 +84,8 @@ e2e_modprobe() {
             _e2e_b=$(printf '%s' "${_e2e_b%.ko*}" | tr - _)
             [ -d "/sys/module/$_e2e_b" ] && continue
             if [ -x /bin/kmod ]; then
-                /bin/kmod insmod "/lib/modules/$E2E_KVER/$_e2e_p" || _e2e_rc=1
+                # kmod's insmod is only reachable through its name
+                /sbin/insmod "/lib/modules/$E2E_KVER/$_e2e_p" || _e2e_rc=1
             else
                 insmod "/lib/modules/$E2E_KVER/$_e2e_p" || _e2e_rc=1
             fi

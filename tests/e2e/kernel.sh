@@ -115,7 +115,7 @@ fetch() {
     elif KPKG=$(pick_pkg "$re" "$prefix"); then
         step "$label: newest kernel package: $KPKG"
     else
-        DEB=$(find "$CACHE" -maxdepth 1 -name "${prefix}*.deb" -printf '%f\n' |
+        DEB=$(find "$CACHE/" -maxdepth 1 -name "${prefix}*.deb" -printf '%f\n' |
             sed 's/_.*//' | grep -E "$re" | sort -V -r | head -n 1)
         [ -n "$DEB" ] || die "$label: no ${prefix}* package known to apt and none cached"
         KPKG=$DEB
@@ -124,7 +124,7 @@ fetch() {
     [[ $KPKG =~ $re ]] || die "$label: unexpected package name $KPKG"
     KVER=${KPKG#linux-image-}
     KVER=${KVER%-unsigned}
-    DEB=$(find "$CACHE" -maxdepth 1 -name "${KPKG}_*_amd64.deb" -printf '%f\n' | sort -V -r | head -n 1)
+    DEB=$(find "$CACHE/" -maxdepth 1 -name "${KPKG}_*_amd64.deb" -printf '%f\n' | sort -V -r | head -n 1)
     if [ -n "$DEB" ]; then
         step "$label: cached: $DEB"
         return 0
