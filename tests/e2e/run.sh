@@ -181,6 +181,10 @@ kfact() {
         # q35's own functions: the host bridge alone, LPC/AHCI/SMBus in one
         # group, in the same order on both kernels
         q35-groups/*) echo "0000:00:00.0|0000:00:1f.0 0000:00:1f.2 0000:00:1f.3" ;;
+        # the vfio modules loaded with vfio-pci (6.12 builds vfio_virqfd
+        # into vfio)
+        vfio-modules/6.1) echo "vfio vfio_pci vfio_pci_core vfio_iommu_type1 vfio_virqfd irqbypass" ;;
+        vfio-modules/6.12*) echo "vfio vfio_pci vfio_pci_core vfio_iommu_type1 irqbypass" ;;
         # the PCI driver names of the native drivers (bochs's is bochs-drm)
         drivers/*) echo "0000:00:05.0=bochs-drm 0000:00:05.1=snd_hda_intel 0000:00:07.0=e1000e" ;;
         *) echo "run.sh: no fact $1 for kernel $K" >&2; echo "?" ;;
@@ -367,6 +371,9 @@ sc_edu() {
     local q
     q=$(kfact q35-groups)
     groups_are "${q%%|*}|0000:00:03.0|${q#*|}"
+    want=$(kfact vfio-modules)
+    [ "$(section modules | paste -sd ' ')" = "$want" ] ||
+        fail "loaded modules are '$(section modules | paste -sd ' ')', want '$want'"
 }
 
 # 2. GPU-like slot: VGA 05.0 + HDA 05.1 share one IOMMU group; only the VGA
