@@ -165,6 +165,7 @@ format:
 # KERNEL="6.1 6.12 6.12-zst" (a list) picks the kernels.
 KERNEL ?=
 check-e2e:
+	tests/e2e/apt-sources-test.sh
 	PT_E2E_KERNEL='$(KERNEL)' tests/e2e/run.sh $(BUILD)
 
 # The README's first command: a demo VM in which pt-agent binds a GPU;
