@@ -14,6 +14,18 @@
 #   src/  log/  stamp/  apt/             sources, build logs, stamps, the
 #                                        private apt state used to fetch
 #
+# Each source package is fetched in the newest version that the archive
+# really serves: the indexes can name a version whose files are gone (a
+# pruned security update), so the versions `apt-cache showsrc` lists are
+# tried newest first, each verified by apt-get source, and the output says
+# which version was built and why a newer one was skipped.
+#
+# --fetch-only BUILD_DIR PKG... fetches just those source packages (the
+# tests use it with PT_APT_SOURCES_LIST, a deb-src list to use instead of
+# the derived one) and prints "PKG VERSION" for each.  --print-sources
+# KEYDIR prints the derived deb-src lines (inline keys are written to
+# KEYDIR); tests/fresh/run.sh builds its clean root from them.
+#
 # Sources are fetched once; every step leaves a stamp, so a second run does
 # nothing.  Remove BUILD_DIR/stamp/build-PKG to rebuild one library (and the
 # ones that depend on it), BUILD_DIR/stamp to rebuild all of them, or
@@ -28,9 +40,24 @@ set -euo pipefail
 
 usage() {
 	echo "usage: $0 BUILD_DIR" >&2
+	echo "       $0 --fetch-only BUILD_DIR PKG..." >&2
+	echo "       $0 --print-sources KEYDIR" >&2
 	exit 2
 }
-if [ $# -ne 1 ] || [ -z "$1" ]; then usage; fi
+fetch_only=0
+print_sources=0
+if [ "${1:-}" = --fetch-only ]; then
+	fetch_only=1
+	shift
+	[ $# -ge 2 ] || usage
+elif [ "${1:-}" = --print-sources ]; then
+	print_sources=1
+	shift
+	[ $# -eq 1 ] || usage
+elif [ $# -ne 1 ]; then
+	usage
+fi
+[ -n "$1" ] || usage
 
 # Settings inherited from a calling make (MAKEFLAGS carries its command-line
 # variables, e.g. CFLAGS=...) or from the user's shell would leak into the
@@ -47,12 +74,17 @@ UAPI=$BUILD/uapi
 LOG=$BUILD/log
 STAMP=$BUILD/stamp
 APTDIR=$BUILD/apt
-mkdir -p "$SRC" "$SYSROOT/include" "$SYSROOT/lib/pkgconfig" "$UAPI" \
-	"$LOG" "$STAMP"
+if [ "$print_sources" = 0 ]; then
+	mkdir -p "$SRC" "$SYSROOT/include" "$SYSROOT/lib/pkgconfig" "$UAPI" \
+		"$LOG" "$STAMP"
+fi
 
 # Source packages, in build order (kmod needs xz-utils' and libzstd's
-# libraries).
+# libraries).  --fetch-only fetches the packages it is given instead.
 PKGS="xz-utils libzstd kmod util-linux pciutils"
+if [ "$fetch_only" = 1 ]; then PKGS="${*:2}"; fi
+# apt options for the private state; set by fetch_sources.
+aptopt=()
 # Build tools; linux-libc-dev provides the UAPI headers.
 TOOLS="musl-tools autoconf automake libtool pkg-config dpkg-dev make gcc
 xz-utils linux-libc-dev"
@@ -84,8 +116,10 @@ run() {
 }
 
 # One run at a time per build directory.
-exec 9>"$BUILD/.lock"
-flock 9
+if [ "$print_sources" = 0 ]; then
+	exec 9>"$BUILD/.lock"
+	flock 9
+fi
 
 # --- build tools ------------------------------------------------------------
 
@@ -113,8 +147,108 @@ ensure_tools() {
 # shellcheck source=agent/apt-sources.sh
 . "$(dirname "$0")/apt-sources.sh"
 
+# sort_versions_desc - read Debian version strings, print them newest first
+# (dpkg's ordering, not sort -V's: 1.0~rc1 < 1.0 < 1.0+deb12u1), once each.
+sort_versions_desc() {
+	local -a out=()
+	local v i j
+	while IFS= read -r v; do
+		[ -n "$v" ] || continue
+		for ((i = 0; i < ${#out[@]}; i++)); do
+			[ "${out[i]}" != "$v" ] || continue 2
+			dpkg --compare-versions "$v" gt "${out[i]}" && break
+		done
+		for ((j = ${#out[@]}; j > i; j--)); do out[j]=${out[j - 1]}; done
+		out[i]=$v
+	done
+	[ ${#out[@]} -eq 0 ] || printf '%s\n' "${out[@]}"
+}
+
+# source_versions PKG - every version of source package PKG that the
+# private indexes list, newest first.
+source_versions() {
+	apt-cache "${aptopt[@]}" showsrc "$1" 2>>"$LOG/fetch.log" |
+		awk -v pkg="$1" '/^Package: / { p = $2 } /^Version: / && p == pkg { print $2 }' |
+		sort_versions_desc
+}
+
+# fetch_reason LOGFILE - one line saying why apt-get source failed: each
+# failed file's kind and the archive's answer ("dsc: 404 Not Found"), else
+# apt's own error lines.
+fetch_reason() {
+	awk '
+	/^Err:/ {
+		kind = $0; sub(/.*\(/, "", kind); sub(/\).*/, "", kind)
+		if ((getline msg) > 0) {
+			sub(/^[ \t]+/, "", msg); sub(/ *\[IP:[^]]*\]/, "", msg)
+			gsub(/  +/, " ", msg)
+		}
+		r = r (r == "" ? "" : "; ") kind ": " msg
+		next
+	}
+	/^E: / && !/Failed to fetch some archives|Some files failed/ {
+		e = $0; sub(/^E: /, "", e)
+		if (!seen[e]++) es = es (es == "" ? "" : "; ") e
+	}
+	END {
+		if (r == "") r = es
+		if (r == "") r = "apt-get source failed with no message"
+		print r
+	}' "$1"
+}
+
+# fetch_one PKG - download the newest version of PKG's source that the
+# archive really serves, verified by apt-get source (the .dsc and every file
+# against the hashes of the signed index; no --allow-unauthenticated), into
+# SRC; write its .dsc name to the fetch stamp.  An index can name a version
+# the archive no longer serves (a pruned security update): that version is
+# skipped with its reason said, and the next older one tried.
+fetch_one() {
+	local p=$1 dl=$APTDIR/download/$1 v dsc out tried="" skipped=""
+	local -a versions files
+	mapfile -t versions < <(source_versions "$p")
+	[ ${#versions[@]} -gt 0 ] ||
+		die "$p: no source version in the apt indexes (see $LOG/fetch.log; is there a deb-src entry for it?)"
+	for v in "${versions[@]}"; do
+		rm -rf "$dl"
+		mkdir -p "$dl"
+		[ "$(id -u)" != 0 ] || ! id _apt >/dev/null 2>&1 || chown _apt "$dl"
+		out=$LOG/fetch-$p-$v.log
+		printf '+ apt-get source --download-only %s=%s\n' "$p" "$v" >>"$LOG/fetch.log"
+		if (cd "$dl" && apt-get "${aptopt[@]}" source --download-only "$p=$v") \
+			>"$out" 2>&1; then
+			cat "$out" >>"$LOG/fetch.log"
+			rm -f "$out"
+			dsc=$(cd "$dl" && echo "$p"_*.dsc)
+			[ -f "$dl/$dsc" ] || die "$p $v: no single .dsc after download: $dsc"
+			files=("$dl"/*)
+			chown "$(id -u):$(id -g)" "${files[@]}"
+			mv -f "${files[@]}" "$SRC/"
+			rm -rf "$dl"
+			printf '%s\n' "$dsc" >"$STAMP/fetch-$p"
+			if [ -n "$skipped" ]; then
+				say "$p: fetched $v (newer version skipped:$skipped)"
+				printf '%s\n' "$p $v (newer skipped:$skipped)" >"$STAMP/fallback-$p"
+			else
+				say "$p: fetched $v, the newest the indexes list"
+				rm -f "$STAMP/fallback-$p"
+			fi
+			return 0
+		fi
+		cat "$out" >>"$LOG/fetch.log"
+		local why
+		why=$(fetch_reason "$out")
+		rm -f "$out"
+		say "$p: version $v cannot be fetched: $why"
+		skipped="$skipped $v ($why)"
+		tried="$tried $v"
+	done
+	rm -rf "$dl"
+	die "$p: none of the versions the indexes list could be fetched and verified (tried:$tried); see $LOG/fetch.log. Check the machine's apt sources, or fetch a version by hand into $SRC and write its .dsc name to $STAMP/fetch-$p"
+}
+
 fetch_sources() {
-	local need="" p dl dsc files aptopt status=0
+	local need="" p status=0
 	for p in $PKGS; do
 		[ -e "$STAMP/fetch-$p" ] || need="$need $p"
 	done
@@ -125,12 +259,18 @@ fetch_sources() {
 	rm -rf "$APTDIR"
 	mkdir -p "$APTDIR/sources.list.d" "$APTDIR/lists/partial" \
 		"$APTDIR/cache/archives/partial" "$APTDIR/keys" "$APTDIR/download"
-	local -a files_list
-	mapfile -t files_list < <(system_sources)
-	[ ${#files_list[@]} -gt 0 ] || die "no apt sources configured"
-	derive_deb_src "$APTDIR/keys" "${files_list[@]}" >"$APTDIR/sources.list"
-	grep -q '^deb-src ' "$APTDIR/sources.list" ||
-		die "no Debian archive entry in ${files_list[*]}"
+	if [ -n "${PT_APT_SOURCES_LIST:-}" ]; then
+		# A given deb-src list (the tests' local archives) instead of
+		# the one derived from the machine's sources.
+		cp "$PT_APT_SOURCES_LIST" "$APTDIR/sources.list"
+	else
+		local -a files_list
+		mapfile -t files_list < <(system_sources)
+		[ ${#files_list[@]} -gt 0 ] || die "no apt sources configured"
+		derive_deb_src "$APTDIR/keys" "${files_list[@]}" >"$APTDIR/sources.list"
+		grep -q '^deb-src ' "$APTDIR/sources.list" ||
+			die "no Debian archive entry in ${files_list[*]}"
+	fi
 	aptopt=(-q
 		-o "Dir::Etc::SourceList=$APTDIR/sources.list"
 		-o "Dir::Etc::SourceParts=$APTDIR/sources.list.d"
@@ -146,23 +286,11 @@ fetch_sources() {
 	say "fetching source indexes"
 	apt-get "${aptopt[@]}" update >>"$LOG/fetch.log" 2>&1 || status=$?
 	if [ "$status" != 0 ]; then
-		# A mirror that failed may not be needed; apt-get source decides.
+		# A mirror that failed may not be needed; the fetches decide.
 		say "warning: apt-get update exited $status (see $LOG/fetch.log)"
 	fi
 	for p in $need; do
-		say "fetching $p sources"
-		dl=$APTDIR/download/$p
-		rm -rf "$dl"
-		mkdir "$dl"
-		[ "$(id -u)" != 0 ] || ! id _apt >/dev/null 2>&1 || chown _apt "$dl"
-		run fetch "$dl" apt-get "${aptopt[@]}" source --download-only "$p"
-		files=("$dl"/*)
-		dsc=$(cd "$dl" && echo "$p"_*.dsc)
-		[ -f "$dl/$dsc" ] || die "no single $p .dsc after download: $dsc"
-		chown "$(id -u):$(id -g)" "${files[@]}"
-		mv -f "${files[@]}" "$SRC/"
-		rmdir "$dl"
-		printf '%s\n' "$dsc" >"$STAMP/fetch-$p"
+		fetch_one "$p"
 	done
 	# The source indexes (20 MB) are only needed to fetch.
 	rm -rf "$APTDIR/lists" "$APTDIR/cache" "$APTDIR/download"
@@ -351,6 +479,10 @@ summary() {
 	say "sysroot $SYSROOT"
 	for p in $PKGS; do
 		printf '  %-11s %s\n' "$p" "$(cat "$STAMP/build-$p")"
+		if [ -e "$STAMP/fallback-$p" ]; then
+			printf '  %-11s built from an older version: %s\n' "" \
+				"$(cat "$STAMP/fallback-$p")"
+		fi
 	done
 	for f in "$SYSROOT"/lib/*.a; do
 		printf '  lib/%-14s %8s bytes\n' "${f##*/}" "$(stat -c %s "$f")"
@@ -362,6 +494,20 @@ summary() {
 }
 
 # --- main -------------------------------------------------------------------
+
+if [ "$print_sources" = 1 ]; then
+	mapfile -t files_list < <(system_sources)
+	[ ${#files_list[@]} -gt 0 ] || die "no apt sources configured"
+	derive_deb_src "$BUILD" "${files_list[@]}"
+	exit 0
+fi
+if [ "$fetch_only" = 1 ]; then
+	fetch_sources
+	for p in $PKGS; do
+		printf '%s %s\n' "$p" "$(version_of "$p")"
+	done
+	exit 0
+fi
 
 ensure_tools
 

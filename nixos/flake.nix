@@ -42,7 +42,10 @@
       # The logic of the module, without nixpkgs (see lib.nix).
       lib = import ./lib.nix;
 
-      nixosModules.default = import ./module.nix;
+      # The path, not `import ./module.nix`: the module system then knows
+      # the file (errors name it) and imports it once when a configuration
+      # also imports ./module.nix by path, as examples/windows-vm.nix does.
+      nixosModules.default = ./module.nix;
       nixosModules.pt = self.nixosModules.default;
 
       overlays.default = final: _prev: {

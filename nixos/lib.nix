@@ -260,11 +260,15 @@ let
       inherit error;
     };
 
-  # ---- devices: strings or { address; id; description; exclude; } ------------
+  # ---- devices: strings or { entry; address; id; description; exclude; } ----
+  # (the module coerces a string element to { entry = "…"; }).
+  deviceEntry = d: if isAttrs d then d.entry or null else null;
   deviceText =
     d:
     if isString d then
       trim d
+    else if deviceEntry d != null then
+      trim (deviceEntry d)
     else
       let
         address = d.address or null;
@@ -296,6 +300,15 @@ let
         e = entryError (trim d);
       in
       optional (e != null) "${where} (${toJSON d}): ${e}. Valid forms: \"26:00.0\", \"0000:26:00.*\", \"10de:1c03\", \"10de:1c03:1458:3fbb\", \"10de:1c03@26:00.0\", \"!0a:00.0\"."
+    else if isAttrs d && deviceEntry d != null then
+      if address != null || id != null || (d.exclude or false) then
+        [
+          "${where}: entry ${toJSON (deviceEntry d)} is a whole entry; do not set `address`, `id` or `exclude` beside it (write \"!…\" in the entry to exclude)"
+        ]
+      else if isString (deviceEntry d) then
+        deviceErrors i (deviceEntry d)
+      else
+        [ "${where}: entry ${toJSON (deviceEntry d)}: not a string" ]
     else if isAttrs d then
       (optional (
         address == null && id == null
@@ -305,7 +318,7 @@ let
       ) "${where}: address ${toJSON address}: ${if isString address then addressError address else "not a string"}")
       ++ (optional (id != null && !isId id) "${where}: id ${toJSON id}: ${if isString id then idError id else "not a string"}")
     else
-      [ "${where}: expected a string or { address; id; description; }" ];
+      [ "${where}: expected a string or { entry; address; id; description; exclude; }" ];
 
   # The device list as the agent reads it.
   devicesValue = devices: concatStringsSep "," (map deviceText devices);
@@ -478,7 +491,16 @@ let
       exec ${shellQuote qemu} $vfio_args ${concatStringsSep " " (map shellQuote qemuArgs)}
     '';
 
+  # pt-status --wait takes 0 to this many seconds (agent/pt-status.c,
+  # WAIT_MAX_S; tests/nix/run.sh checks that the two agree).
+  vmWaitMaxSeconds = 86400;
+  # The unit's start timeout is the wait plus this: time for pt-status
+  # itself and for QEMU's launcher to be started.
+  vmStartMarginSeconds = 30;
+
   # systemd.services.<name> for a VM launcher (launcher: the script's path).
+  # systemd's default start timeout (90 s) covers ExecStartPre, so the
+  # timeout follows the wait.
   vmService =
     {
       name,
@@ -496,6 +518,7 @@ let
       serviceConfig = {
         Type = "simple";
         ExecStartPre = "${ptStatus} --wait ${toString waitSeconds}";
+        TimeoutStartSec = "${toString (waitSeconds + vmStartMarginSeconds)}s";
         ExecStart = launcher;
         # VFIO pins all guest memory.
         LimitMEMLOCK = "infinity";
@@ -603,6 +626,8 @@ in
     udevRules
     vmLauncher
     vmService
+    vmWaitMaxSeconds
+    vmStartMarginSeconds
     assertions
     failedAssertions
     warnings

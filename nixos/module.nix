@@ -48,12 +48,31 @@ let
   confFile = pkgs.writeText "pt.conf" (ptLib.confText cfg);
 
   enabledVms = lib.filterAttrs (_: vm: vm.enable) cfg.vmServices;
+  # Users not yet in `group` through users.users.<name>.extraGroups.
+  newMembers =
+    group: users:
+    lib.filter (u: !(lib.elem group (config.users.users.${u}.extraGroups or [ ]))) (lib.unique users);
   vmUsers = lib.unique (
     lib.filter (u: u != null) (lib.mapAttrsToList (_: vm: vm.user) enabledVms)
   );
 
+  # One element of hardware.pt.devices. A string is coerced to
+  # { entry = "…"; }, so that the list has one submodule type whose fields
+  # the option documentation and nixos-option show (types.either would
+  # hide them).
   deviceType = lib.types.submodule {
     options = {
+      entry = lib.mkOption {
+        type = lib.types.nullOr lib.types.str;
+        default = null;
+        example = "10de:1c03@26:00.0";
+        description = ''
+          The whole entry in pt's grammar, as one string (`26:00.0`,
+          `10de:1c03`, `10de:1c03@26:00.0`, `!0a:00.0`, …). A string element
+          of `hardware.pt.devices` stands for `{ entry = "…"; }`. Not
+          together with `address`, `id` or `exclude`.
+        '';
+      };
       address = lib.mkOption {
         type = lib.types.nullOr lib.types.str;
         default = null;
@@ -119,14 +138,26 @@ let
           description = "Pass `--x-vga` to `pt-status qemu-args` (x-vga=on for the GPU).";
         };
         waitSeconds = lib.mkOption {
-          type = lib.types.ints.unsigned;
+          # pt-status --wait accepts 0 to 86400 (agent/pt-status.c, WAIT_MAX_S).
+          type = lib.types.ints.between 0 ptLib.vmWaitMaxSeconds;
           default = 30;
-          description = "`ExecStartPre=pt-status --wait` this many seconds.";
+          description = ''
+            `ExecStartPre=pt-status --wait` this many seconds (at most
+            ${toString ptLib.vmWaitMaxSeconds}). The unit's start timeout
+            (`TimeoutStartSec`) is this plus
+            ${toString ptLib.vmStartMarginSeconds} seconds, so that systemd
+            does not stop the service while it waits.
+          '';
         };
         user = lib.mkOption {
           type = lib.types.nullOr lib.types.str;
           default = null;
-          description = "Run QEMU as this user (a member of `hardware.pt.vfioGroup`); null: root.";
+          description = ''
+            Run QEMU as this user; null: root. The module adds the user to
+            the groups `hardware.pt.vfioGroup` and `kvm`
+            (`users.groups.<name>.members`) but does not create it: declare
+            it (`users.users.<name>`) as usual.
+          '';
         };
         autoStart = lib.mkOption {
           type = lib.types.bool;
@@ -156,7 +187,7 @@ in
     };
 
     devices = lib.mkOption {
-      type = lib.types.listOf (lib.types.either lib.types.str deviceType);
+      type = lib.types.listOf (lib.types.coercedTo lib.types.str (entry: { inherit entry; }) deviceType);
       default = [ ];
       example = lib.literalExpression ''
         [
@@ -169,7 +200,8 @@ in
         pt's grammar: `26:00.0`, `0000:26:00.*`, `10de:1c03`,
         `10de:1c03:1458:3fbb`, `10de:1c03@26:00.0` (pinned), `!0a:00.0`
         (exclude). An attribute set `{ address; id; }` renders to the
-        pinned entry `id@address`. Checked when the system is evaluated.
+        pinned entry `id@address`; a string is the same as
+        `{ entry = "…"; }`. Checked when the system is evaluated.
       '';
     };
 
@@ -252,10 +284,13 @@ in
     extraVfioModules = lib.mkOption {
       type = lib.types.listOf lib.types.str;
       default = [ ];
-      example = [ "nvgrace_gpu_vfio_pci" ];
+      example = [ "mlx5_vfio_pci" ];
       description = ''
         vfio variant drivers to put into the initrd; pt-agent loads one when
-        its `vfio_pci:` alias matches a target.
+        its `vfio_pci:` alias matches a target. Each must exist in the
+        kernel's modules: NixOS refuses missing modules when it builds the
+        initrd's module closure, so a name the kernel lacks (for example
+        the arm64-only `nvgrace_gpu_vfio_pci` on x86_64) breaks the build.
       '';
     };
 
@@ -269,7 +304,11 @@ in
       type = lib.types.listOf lib.types.str;
       default = [ ];
       example = [ "alice" ];
-      description = "Users added to `vfioGroup`.";
+      description = ''
+        Users added to `vfioGroup` (`users.groups.<vfioGroup>.members`). The
+        module does not create them: declare them (`users.users.<name>`)
+        as usual.
+      '';
     };
 
     vmServices = lib.mkOption {
@@ -301,18 +340,16 @@ in
         environment.systemPackages = [ cfg.package ];
 
         services.udev.extraRules = ptLib.udevRules cfg.vfioGroup;
-        users.groups.${cfg.vfioGroup} = { };
         # vfioUsers get the VFIO group; a VM service's user also gets kvm.
-        users.users =
-          lib.genAttrs cfg.vfioUsers (_: {
-            extraGroups = [ cfg.vfioGroup ];
-          })
-          // lib.genAttrs vmUsers (_: {
-            extraGroups = [
-              cfg.vfioGroup
-              "kvm"
-            ];
-          });
+        # Membership is given through the groups, never through
+        # users.users: a definition there would half-create a user who is
+        # not declared elsewhere (users-groups.nix then asserts that
+        # isNormalUser/isSystemUser and group are unset). A user who
+        # already lists the group in extraGroups is a member already.
+        users.groups = lib.mkMerge [
+          { ${cfg.vfioGroup}.members = newMembers cfg.vfioGroup (cfg.vfioUsers ++ vmUsers); }
+          { kvm.members = newMembers "kvm" vmUsers; }
+        ];
 
         systemd.services = lib.mapAttrs' (
           name: vm:

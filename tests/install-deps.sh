@@ -28,17 +28,45 @@ for p in "${want[@]}"; do
 		missing+=("$p")
 	fi
 done
-if [ ${#missing[@]} -eq 0 ]; then
+
+# apt's package lists: a fresh root (a container, a debootstrap) has none,
+# and the suites ask apt for Debian's kernel package by name.
+lists_present() {
+	local d
+	d=$(apt-config shell d Dir::State::Lists/d | sed "s/^d='\(.*\)'$/\1/")
+	compgen -G "${d:-/var/lib/apt/lists/}*_Packages*" >/dev/null
+}
+
+if [ ${#missing[@]} -eq 0 ] && lists_present; then
 	exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
-	echo "install-deps: missing packages: ${missing[*]}" >&2
-	echo "install-deps: run as root, or: sudo apt-get install ${missing[*]}" >&2
+	if [ ${#missing[@]} -gt 0 ]; then
+		echo "install-deps: missing packages: ${missing[*]}" >&2
+		echo "install-deps: run as root, or first: sudo apt-get update && sudo apt-get install --no-install-recommends ${missing[*]}" >&2
+	else
+		echo "install-deps: apt has no package lists; run first: sudo apt-get update" >&2
+	fi
 	exit 1
 fi
-echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-if [ -z "${PT_APT_UPDATED:-}" ]; then
-	apt-get update -qq
+log=$(mktemp "${TMPDIR:-/tmp}/pt-install-deps.XXXXXX")
+trap 'rm -f "$log"' EXIT
+if [ -z "${PT_APT_UPDATED:-}" ] || ! lists_present; then
+	echo "install-deps: apt-get update"
+	if ! apt-get update -q >"$log" 2>&1; then
+		tail -n 20 "$log" >&2
+		echo "install-deps: apt-get update failed; check the machine's apt sources" >&2
+		exit 1
+	fi
 fi
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+[ ${#missing[@]} -gt 0 ] || exit 0
+echo "install-deps: installing ${missing[*]}"
+# Wait for another apt or dpkg that holds the lock instead of failing.
+if ! apt-get install -y -q -o DPkg::Lock::Timeout=300 --no-install-recommends \
+	"${missing[@]}" >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "install-deps: apt-get install ${missing[*]} failed (above: the end of its output)" >&2
+	exit 1
+fi
+echo "install-deps: installed ${#missing[@]} packages"

@@ -13,8 +13,11 @@
 # that is needed here: pt-agent binds exactly the two pinned functions,
 # before any driver loads, and tells the VM service what happened.
 #
-# Import this from configuration.nix (with the flake, import
-# pt.nixosModules.default instead of ../module.nix).
+# Import this from configuration.nix. With the flake, pt.nixosModules.default
+# is the same file as ../module.nix: importing both imports the module once.
+# alice is not declared here: pt makes her a member of the vfio and kvm
+# groups (users.groups.<name>.members) but never creates a user; declare
+# her as usual (flake.nix's example machine does).
 { lib, pkgs, ... }:
 {
   imports = [ ../module.nix ];
@@ -45,7 +48,8 @@
         }
         "10de:10f1@26:00.1" # its HDMI audio
       ];
-      # The user who runs VMs by hand may open /dev/vfio/<group>.
+      # The user who runs VMs by hand may open /dev/vfio/<group>
+      # (a member of hardware.pt.vfioGroup; not created by pt).
       vfioUsers = [ "alice" ];
 
       vmServices.windows = {

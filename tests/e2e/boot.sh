@@ -65,10 +65,10 @@ VMLINUZ=$(sed -n 's/^VMLINUZ=//p' "$ENVF")
 [ -f "$VMLINUZ" ] || die "no kernel $VMLINUZ"
 [ -f "$INITRD" ] || die "no initramfs $INITRD"
 
-# no_timer_check: under TCG on a loaded host the kernel's early check that
-# the timer interrupt arrives through the interrupt-remapped IO-APIC can
-# time out, and then it panics ("timer doesn't work through
-# Interrupt-remapped IO-APIC"); seen on 6.12 and on 6.1 (FACTS.md k).
+# no_timer_check: under TCG on a loaded host the kernel's early check of
+# the IO-APIC timer can fail ("timer doesn't work through
+# Interrupt-remapped IO-APIC") and panic; the check tests the emulator's
+# speed, not anything pt does. Seen on 6.1 and on 6.12 (FACTS.md k).
 APPEND="console=ttyS0 panic=-1 no_timer_check"
 [ -z "$IOMMU_ON" ] || APPEND="$APPEND intel_iommu=on"
 APPEND="$APPEND$EXTRA"

@@ -121,12 +121,19 @@ let
           exclude = true;
         }
         " 26:00.1\t"
+        {
+          entry = " !0a:00.0 ";
+          address = null;
+          id = null;
+          exclude = false;
+        }
       ])
       [
         "10de:1c03"
         "26:00.*"
         "!0a:00.0"
         "26:00.1"
+        "!0a:00.0"
       ]
     )
     (eq "kernel params: devices only, by default" (ptLib.kernelParams base) [
@@ -254,11 +261,28 @@ let
         serviceConfig = {
           Type = "simple";
           ExecStartPre = "${ptStatus} --wait 30";
+          TimeoutStartSec = "60s";
           ExecStart = "/launcher";
           LimitMEMLOCK = "infinity";
           Restart = "no";
           User = "alice";
         };
+      }
+    )
+    (eq "VM service: the start timeout follows the wait (systemd's 90 s would cut it)"
+      (ptLib.vmService {
+        name = "win";
+        inherit ptStatus;
+        launcher = "/launcher";
+        waitSeconds = 300;
+      }).serviceConfig
+      {
+        Type = "simple";
+        ExecStartPre = "${ptStatus} --wait 300";
+        TimeoutStartSec = "330s";
+        ExecStart = "/launcher";
+        LimitMEMLOCK = "infinity";
+        Restart = "no";
       }
     )
     (eq "VM launcher: qemu-args --x-vga, arguments quoted for the shell"
@@ -331,6 +355,29 @@ let
         ];
       })
       [ "id \"10de:1c03:1458\"" ]
+    )
+    (eq "assertions: { entry; } (a coerced string) gives the string's message" (failed {
+      devices = [
+        "26:00.0"
+        {
+          entry = "26:00.8";
+          address = null;
+          id = null;
+          description = "";
+          exclude = false;
+        }
+      ];
+    }) (failed { devices = [ "26:00.0" "26:00.8" ]; }))
+    (messagesHave "assertions: entry beside address, id or exclude"
+      (failed {
+        devices = [
+          {
+            entry = "26:00.0";
+            exclude = true;
+          }
+        ];
+      })
+      [ "element 1: entry \"26:00.0\" is a whole entry; do not set `address`, `id` or `exclude` beside it" ]
     )
     (messagesHave "assertions: more than 64 entries" (failed { devices = genList (_: "26:00.0") 65; }) [ "limit is 64" ])
     (messagesHave "assertions: neither command line nor pt.conf"
@@ -532,7 +579,8 @@ let
       packages = [ "pt-0.1.0" ];
       rules = ptLib.udevRules "vfio";
       groups = {
-        vfio = { };
+        vfio.members = [ ];
+        kvm.members = [ ];
       };
     })
     (eq "module: VM service ExecStartPre and ExecStart" (
@@ -550,12 +598,18 @@ let
       launcher = true;
       wantedBy = [ "multi-user.target" ];
     })
-    (eq "module: VM user gets vfio and kvm, vfioUsers get vfio" (withVm.get "users.users") {
-      alice.extraGroups = [
-        "vfio"
-        "kvm"
-      ];
-      bob.extraGroups = [ "vfio" ];
+    (eq "module: VM user gets vfio and kvm, vfioUsers get vfio, as group members; no users.users" {
+      users = withVm.get "users.users";
+      groups = withVm.get "users.groups";
+    } {
+      users = null;
+      groups = {
+        vfio.members = [
+          "bob"
+          "alice"
+        ];
+        kvm.members = [ "alice" ];
+      };
     })
     (messagesHave "module: bad device list reaches NixOS assertions" (
       map (a: a.message) (

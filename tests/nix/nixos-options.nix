@@ -1,10 +1,15 @@
 # tests/nix/nixos-options.nix — the NixOS options that nixos/module.nix and
-# nixos/examples/ may define, each checked by hand against nixpkgs' own
-# declaration (file named on the right, in NixOS/nixpkgs). nixpkgs cannot be
-# fetched on the project's machines, so this list stands in for it: the
-# module test fails when the module or an example defines an option path
-# that is not here (a typo such as boot.initrd.sytemd.services, or an
-# option that does not exist).
+# nixos/examples/ may define, each with the nixpkgs file that declares it
+# (NixOS/nixpkgs, nixos/modules/…). The stand-in tests (cases.nix) fail
+# when the module or an example defines an option path that is not here (a
+# typo such as boot.initrd.sytemd.services, or an option that does not
+# exist).
+#
+# Checked against the real declarations in ../shared/nixos-eval (see its
+# SOURCES.md for the version of each file): real-cases.nix tests that every
+# entry is a declared NixOS option there, and that the module and the
+# example, evaluated with the real module system, define nothing outside
+# this list.
 #
 # Each name is a "leaf": the test does not look inside its value
 # (boot.initrd.systemd.services.pt-agent is a definition of
@@ -15,13 +20,14 @@
   "warnings"
   # nixos/modules/misc/meta.nix
   "meta.maintainers"
-  # nixos/modules/system/boot/kernel.nix (a list, or since 2025 also an
-  # attribute set of booleans: types.coercedTo (listOf str))
+  # nixos/modules/system/boot/kernel.nix (kernelParams: a list of strings,
+  # listOf (strMatching ''([^"[:space:]]|"[^"]*")+''))
   "boot.kernelParams"
   "boot.initrd.availableKernelModules"
   "boot.initrd.kernelModules"
-  # nixos/modules/system/boot/stage-1.nix (scripted stage 1); the hooks run
-  # by nixos/modules/system/boot/stage-1-init.sh
+  # nixos/modules/system/boot/stage-1.nix (scripted stage 1; preDeviceCommands:
+  # "Shell commands to be executed before udev is started to create device
+  # nodes")
   "boot.initrd.preDeviceCommands"
   "boot.initrd.extraUtilsCommands"
   "boot.initrd.extraUtilsCommandsTest"
@@ -35,8 +41,9 @@
   "environment.systemPackages"
   # nixos/modules/services/hardware/udev.nix
   "services.udev.extraRules"
-  # nixos/modules/config/users-groups.nix
-  "users.users"
+  # nixos/modules/config/users-groups.nix (users.users is NOT here: the
+  # module gives group membership through users.groups.<name>.members and
+  # must not define users, which would half-create them)
   "users.groups"
   # nixos/modules/system/boot/systemd.nix
   "systemd.services"

@@ -1,10 +1,13 @@
 #!/bin/bash
-# tests/nix/run.sh — checks of the NixOS integration (nixos/) that need no
-# nixpkgs: Debian's nix-bin parses every .nix file and evaluates the
-# module's logic (nixos/lib.nix), the module and the example against stubs
-# (tests/nix/cases.nix); the generated shell, unit and grammar are checked
-# with the tools that judge them (sh, shellcheck, systemd-analyze, and the
-# agent's own parser in agent/spec.c).
+# tests/nix/run.sh — checks of the NixOS integration (nixos/). Debian's
+# nix-bin parses every .nix file and evaluates the module's logic
+# (nixos/lib.nix) and the module and the example against stubs
+# (tests/nix/cases.nix); then, with ../shared/nixos-eval (nixpkgs' real lib
+# and NixOS declarations; skipped, and said so, when absent), the module
+# and the example under the real module system (tests/nix/real-cases.nix).
+# The generated shell, units and grammar are checked with the tools that
+# judge them (sh, shellcheck, systemd-analyze, and the agent's own parser
+# in agent/spec.c).
 #
 # Usage: tests/nix/run.sh        (as root it installs nix-bin and jq if missing)
 #
@@ -205,6 +208,156 @@ if [ -n "$cc" ] && [ -f "$root/agent/spec.c" ]; then
 	fi
 else
 	skip "grammar: agent/spec.c and lib.nix agree" "no C compiler"
+fi
+
+# ---- NixOS under nixpkgs' real module system (tests/nix/real-cases.nix) -------------------
+# ../shared/nixos-eval (beside the clone; CI has it) holds nixpkgs' real lib
+# and the real declarations of the NixOS options the module uses.
+eval_dir=$(cd "$root/.." && pwd)/shared/nixos-eval
+if [ ! -f "$eval_dir/nixpkgs-lib/lib/default.nix" ] || [ ! -f "$eval_dir/declarations.nix" ]; then
+	skip "NixOS under nixpkgs' real module system" "$eval_dir is absent: it holds nixpkgs' lib and the NixOS declarations (CI puts shared/ beside the clone); the other checks, with stand-ins for nixpkgs, still run"
+else
+	# An altered copy of nixos/ in $tmp/mutants/NAME/nixos: FILE with the
+	# text FROM replaced by TO (the test fails if FROM is not there).
+	mutant() {
+		local name=$1 file=$2 from=$3 to=$4 dir="$tmp/mutants/$1" text new
+		mkdir -p "$dir"
+		cp -r "$root/nixos" "$dir/"
+		text=$(<"$dir/nixos/$file")
+		new=${text/"$from"/"$to"}
+		if [ "$new" = "$text" ]; then
+			fail "mutant $name: the text to alter is not in nixos/$file (update tests/nix/run.sh)"
+			return 0
+		fi
+		printf '%s\n' "$new" >"$dir/nixos/$file"
+	}
+	mutant misspelt-option module.nix \
+		'boot.initrd.systemd.services.pt-agent =' 'boot.initrd.systemd.service.pt-agent ='
+	mutant wrong-type-in-module module.nix \
+		'environment.systemPackages = [ cfg.package ];' 'environment.systemPackages = cfg.package;'
+	mutant pre-device-commands-under-systemd module.nix \
+		'(lib.mkIf (!systemdStage1) {' '(lib.mkIf true {'
+	# The group membership as the module gave it before issue 15.
+	# shellcheck disable=SC2016 # Nix text, not shell
+	mutant undeclared-vm-user-before-fix module.nix '        users.groups = lib.mkMerge [
+          { ${cfg.vfioGroup}.members = newMembers cfg.vfioGroup (cfg.vfioUsers ++ vmUsers); }
+          { kvm.members = newMembers "kvm" vmUsers; }
+        ];' '        users.groups.${cfg.vfioGroup} = { };
+        users.users =
+          lib.genAttrs cfg.vfioUsers (_: {
+            extraGroups = [ cfg.vfioGroup ];
+          })
+          // lib.genAttrs vmUsers (_: {
+            extraGroups = [
+              cfg.vfioGroup
+              "kvm"
+            ];
+          });'
+	mutant flake-import-before-fix flake.nix \
+		'nixosModules.default = ./module.nix;' 'nixosModules.default = import ./module.nix;'
+
+	real() {
+		nix-instantiate --eval --strict --json --argstr evalDir "$eval_dir" --argstr mutants "$tmp/mutants" \
+			--argstr cases "$here/real-cases.nix" \
+			-E "{ evalDir, mutants, cases }: let r = import (/. + cases) { inherit evalDir mutants; }; in $1"
+	}
+	if real 'r.systems' >"$tmp/systems.json" 2>"$tmp/real.err"; then
+		# Each configuration must evaluate as a build would force it.
+		while IFS= read -r name; do
+			if real "r.force \"$name\"" >/dev/null 2>"$tmp/force.err"; then
+				pass "nixos-eval: configuration $name evaluates (assertions, warnings, every value the module defines)"
+			else
+				fail "nixos-eval: configuration $name evaluates" "$(head -c 3000 "$tmp/force.err")"
+			fi
+			while IFS= read -r want; do
+				if grep -qF -- "$want" "$tmp/force.err"; then
+					pass "nixos-eval: configuration $name warns: $want"
+				else
+					fail "nixos-eval: configuration $name warns: $want" "stderr: $(head -c 2000 "$tmp/force.err")"
+				fi
+			done < <(real "r.expectWarnings.\"$name\" or [ ]" | jq -r '.[]')
+		done < <(jq -r '.[]' "$tmp/systems.json")
+
+		# Values as NixOS merged them.
+		if real 'r.tests' >"$tmp/real.json" 2>"$tmp/real.err"; then
+			while IFS=$'\t' read -r ok name detail; do
+				if [ "$ok" = true ]; then pass "$name"; else fail "$name" "$detail"; fi
+			done < <(jq -r '.[] | [(.ok | tostring), .name, .detail] | @tsv' "$tmp/real.json")
+		else
+			fail "nixos-eval: evaluate tests/nix/real-cases.nix tests" "$(head -c 3000 "$tmp/real.err")"
+		fi
+
+		# Configurations that must fail, each with a readable message.
+		while IFS= read -r name; do
+			if real "r.forceBad \"$name\"" >/dev/null 2>"$tmp/bad.err"; then
+				fail "nixos-eval: $name is refused" "it evaluated"
+				continue
+			fi
+			missing_msg=()
+			while IFS= read -r want; do
+				grep -qF -- "$want" "$tmp/bad.err" || missing_msg+=("$want")
+			done < <(real "r.bad.\"$name\".expect" | jq -r '.[]')
+			if [ ${#missing_msg[@]} -eq 0 ]; then
+				pass "nixos-eval: $name is refused: $(real "r.bad.\"$name\".expect" | jq -r 'join(" … ")')"
+			else
+				fail "nixos-eval: $name is refused with a readable message" "missing \"${missing_msg[*]}\" in: $(head -c 2000 "$tmp/bad.err")"
+			fi
+		done < <(real 'builtins.attrNames r.bad' | jq -r '.[]')
+
+		# The units NixOS renders, as systemd reads them. Their Exec*= lines
+		# name files in the private store: stand-ins for the packages (small
+		# scripts, see standin-pkgs.nix) and the launcher scripts with the
+		# text the module writes.
+		if ! command -v systemd-analyze >/dev/null; then
+			skip "nixos-eval: systemd-analyze verify of the rendered units" "systemd-analyze not installed"
+		elif ! { real 'r.standins' >"$tmp/standins.json" && real 'r.files' >"$tmp/files.json" &&
+			real 'r.units' >"$tmp/units.json"; } 2>"$tmp/units.err"; then
+			fail "nixos-eval: render the units" "$(head -c 3000 "$tmp/units.err")"
+		else
+			jq -r '.[] | .dir as $d | .bins[] | $d + "/bin/" + .' "$tmp/standins.json" |
+				while IFS= read -r f; do
+					mkdir -p "$(dirname "$f")"
+					printf '#!/bin/sh\nexit 0\n' >"$f"
+					chmod +x "$f"
+				done
+			for i in $(seq 0 $(($(jq length "$tmp/files.json") - 1))); do
+				f=$(jq -r ".[$i].path" "$tmp/files.json")
+				jq -j ".[$i].text" "$tmp/files.json" | sed '1i #!/bin/bash' >"$f"
+				chmod +x "$f"
+				if command -v shellcheck >/dev/null; then
+					if err=$(shellcheck -s bash "$f" 2>&1); then
+						pass "nixos-eval: shellcheck VM launcher $((i + 1)) (${f#*-}) as the module writes it"
+					else
+						fail "nixos-eval: shellcheck VM launcher $((i + 1)) (${f#*-})" "$err"
+					fi
+				fi
+			done
+			for i in $(seq 0 $(($(jq length "$tmp/units.json") - 1))); do
+				d="$tmp/units/$(jq -r ".[$i].dir" "$tmp/units.json")"
+				mkdir -p "$d"
+				jq -j ".[$i].text" "$tmp/units.json" >"$d/$(jq -r ".[$i].file" "$tmp/units.json")"
+			done
+			while IFS= read -r -d '' u; do
+				rel=${u#"$tmp/units/"}
+				if err=$(systemd-analyze verify --man=no "$u" 2>&1) && [ -z "$err" ]; then
+					pass "nixos-eval: systemd-analyze verify $rel (as NixOS renders it)"
+				else
+					fail "nixos-eval: systemd-analyze verify $rel" "$err"
+				fi
+			done < <(find "$tmp/units" -name '*.service' -print0 | sort -z)
+		fi
+	else
+		fail "nixos-eval: evaluate tests/nix/real-cases.nix" "$(head -c 3000 "$tmp/real.err")"
+	fi
+fi
+
+# ---- the wait bound: lib.nix and pt-status agree ---------------------------------------------
+c_max=$(sed -n 's/^#define WAIT_MAX_S \([0-9]*\)$/\1/p' "$root/agent/pt-status.c")
+nix_max=$(nix_text "{ root }: toString $lib.vmWaitMaxSeconds")
+if [ -n "$c_max" ] && [ "$c_max" = "$nix_max" ]; then
+	pass "VM services: waitSeconds' bound is pt-status --wait's ($c_max s)"
+else
+	fail "VM services: waitSeconds' bound is pt-status --wait's" "agent/pt-status.c WAIT_MAX_S '$c_max', nixos/lib.nix vmWaitMaxSeconds '$nix_max'"
 fi
 
 echo "$passed passed, $failed failed"

@@ -35,6 +35,8 @@ let
       int = type "int" { };
       package = type "package" { };
       ints.unsigned = type "ints.unsigned" { };
+      ints.between = lo: hi: type "ints.between" { inherit lo hi; };
+      coercedTo = from: coerce: to: type "coercedTo" { inherit from coerce to; };
       nullOr = t: type "nullOr" { of = t; };
       listOf = t: type "listOf" { of = t; };
       attrsOf = t: type "attrsOf" { of = t; };
@@ -53,6 +55,7 @@ let
     mkBefore = content: { _type = "order"; priority = 500; inherit content; };
     mkForce = content: { _type = "override"; priority = 50; inherit content; };
     genAttrs = names: f: listToAttrs (map (n: { name = n; value = f n; }) names);
+    inherit elem;
     unique = foldl' (acc: x: if elem x acc then acc else acc ++ [ x ]) [ ];
     inherit filter;
     optional = c: x: if c then [ x ] else [ ];
