@@ -17,6 +17,8 @@ DRACUTDIR ?= /usr/lib/dracut/modules.d
 INITRAMFS_TOOLS_DIR ?= /usr/share/initramfs-tools
 MKINITCPIO_DIR ?= /usr/lib/initcpio
 SYSTEMD_UNIT_DIR ?= /usr/lib/systemd/system
+# pt-vm's VM files: $(SYSCONFDIR)/pt/vm/NAME.conf
+SYSCONFDIR ?= /etc
 BUILD ?= build
 
 CC ?= gcc
@@ -42,10 +44,12 @@ PCI_LIBS := $(shell $(PKG_CONFIG) --libs libpci 2>/dev/null || echo -lpci)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
-CORE := util spec cmdline config log sysfs watch pci plan bind modules rootdev fb json jsonr \
+CORE := util spec cmdline config log mark sysfs watch pci group plan bind modules rootdev fb json jsonr \
 	state agent chaininit
 # pt-status: the core plus its own files; libpci only here.
-STATUS := status
+STATUS := text names node stateread groups status report statusjson qemuargs vmhost
+# pt-vm: pt-status's parts plus its own.
+VM := vmconf vmdisk vm
 CORE_SRC := $(CORE:%=agent/%.c)
 HDRS := $(wildcard agent/*.h)
 
@@ -57,9 +61,9 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 .SECONDARY:
 
 .PHONY: all static check check-all check-static-deps check-fresh check-unit check-fixture check-lint check-format format \
-	install clean demo check-e2e check-status check-nix check-integration check-fuzz \
+	install clean demo check-e2e check-status check-vm check-nix check-integration check-fuzz \
 	check-valgrind fuzz bench
-all: $(BUILD)/pt-agent $(BUILD)/pt-status
+all: $(BUILD)/pt-agent $(BUILD)/pt-status $(BUILD)/pt-vm
 
 $(OBJ)/%.o: agent/%.c $(HDRS) | $(OBJ)
 	$(CC) $(BASE_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(KMOD_CFLAGS) $(PCI_CFLAGS) -c -o $@ $<
@@ -69,6 +73,9 @@ $(BUILD)/pt-agent: $(CORE:%=$(OBJ)/%.o) $(OBJ)/pt-agent.o
 
 $(BUILD)/pt-status: $(CORE:%=$(OBJ)/%.o) $(STATUS:%=$(OBJ)/%.o) $(OBJ)/pt-status.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS)
+
+$(BUILD)/pt-vm: $(CORE:%=$(OBJ)/%.o) $(STATUS:%=$(OBJ)/%.o) $(VM:%=$(OBJ)/%.o) $(OBJ)/pt-vm.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KMOD_LIBS)
 
 $(OBJ) $(ASAN) $(BUILD)/static:
 	mkdir -p $@
@@ -84,7 +91,7 @@ STATIC_FLAGS := -std=gnu11 -D_GNU_SOURCE -DPT_VERSION='"$(VERSION)"' $(WARN) \
 
 static: $(STATIC_DEPS)/sysroot/env.mk
 	@$(MAKE) --no-print-directory -f Makefile static-link
-	@for p in pt-agent pt-status; do \
+	@for p in pt-agent pt-status pt-vm; do \
 	 size=$$(stat -c %s $(BUILD)/static/$$p); \
 	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
 	 if command -v file >/dev/null; then file $(BUILD)/static/$$p; fi; done
@@ -95,7 +102,7 @@ $(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh agent/apt-sources.sh
 .PHONY: static-link
 static-link:
 	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/static/pt-agent \
-		$(BUILD)/static/pt-status STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
+		$(BUILD)/static/pt-status $(BUILD)/static/pt-vm STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
 
 ifneq ($(STATIC_ENV),)
 include $(STATIC_ENV)
@@ -110,6 +117,11 @@ $(BUILD)/static/pt-status: $(CORE:%=$(BUILD)/static/%.o) $(STATUS:%=$(BUILD)/sta
 		$(BUILD)/static/pt-status.o
 	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
 	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
+
+$(BUILD)/static/pt-vm: $(CORE:%=$(BUILD)/static/%.o) $(STATUS:%=$(BUILD)/static/%.o) \
+		$(VM:%=$(BUILD)/static/%.o) $(BUILD)/static/pt-vm.o
+	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
+	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
 endif
 
 # ---- tests ---------------------------------------------------------------------
@@ -122,8 +134,9 @@ $(ASAN)/t-%.o: tests/unit/%.c $(HDRS) tests/unit/*.h | $(ASAN)
 $(ASAN)/f-%.o: tests/fixture/%.c $(HDRS) tests/fixture/*.h | $(ASAN)
 	$(CC) $(BASE_CFLAGS) -Wno-missing-prototypes -O1 -g $(SAN_FLAGS) -Iagent -c -o $@ $<
 
-UNIT_TESTS := spec cmdline config plan state json jsonr
-$(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o) $(STATUS:%=$(ASAN)/%.o)
+UNIT_TESTS := spec cmdline config plan group state json jsonr vm
+$(ASAN)/test-%: $(ASAN)/t-test_%.o $(CORE:%=$(ASAN)/%.o) $(STATUS:%=$(ASAN)/%.o) \
+		$(VM:%=$(ASAN)/%.o)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(PCI_LIBS) $(KMOD_LIBS) $(CMOCKA_LIBS)
 
 FIXTURE_OBJS := $(ASAN)/f-fx.o
@@ -135,6 +148,7 @@ FIXTURE_TESTS := agent modules faults
 
 check-unit: $(UNIT_TESTS:%=$(ASAN)/test-%)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
+	bash tests/unit/layers.sh
 
 check-fixture: $(FIXTURE_TESTS:%=$(ASAN)/fixture-%) $(BUILD)/pt-agent static
 	@set -e; for t in $(FIXTURE_TESTS:%=$(ASAN)/fixture-%); do echo "== $$t"; \
@@ -161,12 +175,19 @@ format:
 	clang-format -i $(C_SOURCES)
 
 # The real static agent in Debian's real kernels under QEMU (TCG): every
-# scenario on 6.1 and 6.12 (.ko.xz), a few on 6.12 with .ko.zst modules.
-# KERNEL="6.1 6.12 6.12-zst" (a list) picks the kernels.
+# scenario on 6.1 and 6.12 (.ko.xz), a few on 6.12 with .ko.zst modules;
+# KERNEL="6.1 6.12 6.12-zst" (a list) picks the kernels. Then pt-vm
+# starting L2 QEMUs inside the (6.1) test VM (tests/e2e/vm.sh).
 KERNEL ?=
 check-e2e:
 	tests/e2e/apt-sources-test.sh
 	PT_E2E_KERNEL='$(KERNEL)' tests/e2e/run.sh $(BUILD)
+	tests/e2e/vm.sh $(BUILD)
+
+# pt-vm against fixture trees, for both builds.
+check-vm: all static
+	bash tests/vm/run.sh $(BUILD)/pt-vm $(BUILD)/pt-status
+	bash tests/vm/run.sh $(BUILD)/static/pt-vm $(BUILD)/static/pt-status
 
 # The README's first command: a demo VM in which pt-agent binds a GPU;
 # KERNEL=6.12 boots Debian 13's kernel instead of Debian 12's 6.1.
@@ -195,10 +216,13 @@ check-fuzz:
 
 # The real glibc binary on fixture trees under valgrind's memcheck, its
 # worker and guarded-write children included: no error, no leak.
-check-valgrind: $(BUILD)/pt-agent
+check-valgrind: $(BUILD)/pt-agent $(BUILD)/pt-vm $(BUILD)/pt-status
 	PT_CLI_WRAP="valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full \
 		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
 		bash tests/fixture/cli.sh $(BUILD)/pt-agent
+	PT_VM_WRAP="valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect" \
+		bash tests/vm/run.sh $(BUILD)/pt-vm $(BUILD)/pt-status
 
 # make check first installs what the suites need (tests/install-deps.sh: as
 # root it installs the missing Debian packages; as a user it prints the
@@ -209,7 +233,7 @@ check:
 	@$(MAKE) --no-print-directory check-all
 
 check-all: all check-format check-lint check-static-deps check-unit check-fixture \
-	check-valgrind check-fuzz check-status check-nix check-e2e check-integration
+	check-valgrind check-fuzz check-status check-vm check-nix check-e2e check-integration
 	@echo "make check: all tests passed"
 
 # The static build's source fetch against a local archive with broken
@@ -255,6 +279,10 @@ bench: static
 install: all
 	install -D -m 0755 $(BUILD)/pt-agent $(DESTDIR)$(SBINDIR)/pt-agent
 	install -D -m 0755 $(BUILD)/pt-status $(DESTDIR)$(BINDIR)/pt-status
+	install -D -m 0755 $(BUILD)/pt-vm $(DESTDIR)$(SBINDIR)/pt-vm
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/pt-vm@.service >$(BUILD)/pt-vm@.service
+	install -D -m 0644 $(BUILD)/pt-vm@.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-vm@.service
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/pt/vm
 	for m in $(MANPAGES); do \
 		install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/$$(basename $$m); done
 	install -D -m 0644 initrd/pt-agent.service $(DESTDIR)$(SYSTEMD_UNIT_DIR)/pt-agent.service
@@ -269,4 +297,4 @@ install: all
 	install -D -m 0644 initrd/mkinitcpio/hooks/pt $(DESTDIR)$(MKINITCPIO_DIR)/hooks/pt
 
 clean:
-	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent $(BUILD)/pt-status
+	rm -rf $(OBJ) $(ASAN) $(BUILD)/static $(BUILD)/pt-agent $(BUILD)/pt-status $(BUILD)/pt-vm

@@ -304,6 +304,7 @@ static int add_group_member(const char *name, void *userdata)
 		return r;
 	(void)pt_pci_load_identity(&c->run->pci, f);
 	(void)pt_pci_load_state(&c->run->pci, f);
+	pt_pci_load_header(&c->run->pci, f);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		struct pt_pci_func **v = realloc(c->members, cap * sizeof(*v));
@@ -555,6 +556,7 @@ static int plan_groups(struct run *run)
 {
 	int r;
 
+	pt_kernel_read(&run->sys, &run->plan.kernel);
 	for (size_t i = 0; i < run->plan.n_targets; i++)
 		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
 
@@ -790,9 +792,10 @@ static void summary(struct run *run, const char *result)
 		return;
 	}
 	if (run->opts.dryrun) {
-		pt_log_info("dry run: %u would be bound, %u skipped, %zu errors in %llu ms (%s)",
-			    n[PT_ACT_PLANNED], n[PT_ACT_SKIPPED], run->diag.n_errors,
-			    (unsigned long long)ms, result);
+		pt_log_info("dry run: %u would be bound, %u already bound, %u skipped, %zu errors "
+			    "in %llu ms (%s)",
+			    n[PT_ACT_PLANNED], n[PT_ACT_ALREADY], n[PT_ACT_SKIPPED],
+			    run->diag.n_errors, (unsigned long long)ms, result);
 		return;
 	}
 	pt_log(run->diag.n_errors ? PT_LOG_WARN : PT_LOG_INFO,
@@ -902,8 +905,12 @@ static void mark_planned(struct run *run)
 
 		t->driver_before = t->fn->driver;
 		t->driver_after = t->fn->driver;
+		/* As a real run records it: on the vfio driver already. */
 		if (t->take && t->action == PT_ACT_PENDING)
-			t->action = PT_ACT_PLANNED;
+			t->action = run->mode != MODE_RELEASE && (streq(t->fn->driver, t->driver) ||
+								  pt_driver_is_vfio(t->fn->driver))
+					    ? PT_ACT_ALREADY
+					    : PT_ACT_PLANNED;
 	}
 }
 

@@ -296,8 +296,8 @@ static char *trim(char *s)
 }
 
 /* Parse one line (a copy the function may modify). */
-static int config_line(char *line, const struct pt_origin *org, struct pt_options *o,
-		       struct pt_diag *diag)
+static int kv_line(char *line, const struct pt_origin *org, pt_kv_fn fn, void *userdata,
+		   struct pt_diag *diag)
 {
 	char *hash = strchr(line, '#'), *eq, *key, *kend, *value = NULL;
 	char b[5];
@@ -336,16 +336,34 @@ static int config_line(char *line, const struct pt_origin *org, struct pt_option
 			value++;
 		}
 	}
+	return fn(userdata, key, value, org, diag);
+}
+
+static int options_kv(void *userdata, const char *key, const char *value,
+		      const struct pt_origin *org, struct pt_diag *diag)
+{
 	if (strncmp(key, "pt.", 3) == 0) {
 		pt_diag_warn(diag, "%s line %u: write '%s' without 'pt.' in a config file",
 			     org->file, org->line, key + 3);
 		key += 3;
 	}
-	return pt_options_set(o, key, value, org, diag);
+	return pt_options_set(userdata, key, value, org, diag);
 }
 
 int pt_config_parse(const char *text, size_t len, const char *path, struct pt_options *ret,
 		    struct pt_diag *diag)
+{
+	int r;
+
+	pt_options_init(ret);
+	r = pt_kv_parse(text, len, path, options_kv, ret, diag);
+	if (r < 0)
+		pt_options_free(ret);
+	return r;
+}
+
+int pt_kv_parse(const char *text, size_t len, const char *path, pt_kv_fn fn, void *userdata,
+		struct pt_diag *diag)
 {
 	struct pt_origin org = { .cmdline = false, .file = path, .line = 0 };
 	struct pt_diag local;
@@ -353,7 +371,6 @@ int pt_config_parse(const char *text, size_t len, const char *path, struct pt_op
 	char *line;
 	int r = 0;
 
-	pt_options_init(ret);
 	if (len > PT_CONFIG_MAX_SIZE) {
 		pt_diag_error(diag, "%s is %zu bytes; the limit is %u bytes; file ignored", path,
 			      len, PT_CONFIG_MAX_SIZE);
@@ -388,7 +405,7 @@ int pt_config_parse(const char *text, size_t len, const char *path, struct pt_op
 		}
 		memcpy(line, text + p, ll);
 		line[ll] = '\0';
-		r = config_line(line, &org, ret, &local);
+		r = kv_line(line, &org, fn, userdata, &local);
 		if (r < 0)
 			break;
 		p += ll + (nl ? 1 : 0);
@@ -399,16 +416,25 @@ int pt_config_parse(const char *text, size_t len, const char *path, struct pt_op
 	if (local.oom)
 		r = -ENOMEM;
 	pt_diag_free(&local);
-	if (r < 0) {
-		if (r == -EINVAL)
-			pt_diag_error(diag, "%s rejected as a whole: nothing in it is used", path);
-		pt_options_free(ret);
-	}
+	if (r == -EINVAL)
+		pt_diag_error(diag, "%s rejected as a whole: nothing in it is used", path);
 	return r;
 }
 
 int pt_config_read(const char *path, const char *shown, struct pt_options *ret,
 		   struct pt_diag *diag)
+{
+	int r;
+
+	pt_options_init(ret);
+	r = pt_kv_read(path, shown, options_kv, ret, diag);
+	if (r < 0)
+		pt_options_free(ret);
+	return r;
+}
+
+int pt_kv_read(const char *path, const char *shown, pt_kv_fn fn, void *userdata,
+	       struct pt_diag *diag)
 {
 	struct stat st;
 	char *buf;
@@ -416,7 +442,6 @@ int pt_config_read(const char *path, const char *shown, struct pt_options *ret,
 	size_t len = 0;
 	int fd, r;
 
-	pt_options_init(ret);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
@@ -457,7 +482,7 @@ int pt_config_read(const char *path, const char *shown, struct pt_options *ret,
 		free(buf);
 		return -EFBIG;
 	}
-	r = pt_config_parse(buf, len, shown, ret, diag);
+	r = pt_kv_parse(buf, len, shown, fn, userdata, diag);
 	free(buf);
 	return r;
 }

@@ -105,6 +105,23 @@ int pt_config_read(const char *path, const char *shown, struct pt_options *ret,
 		   struct pt_diag *diag);
 
 /*
+ * The key = value syntax of pt.conf, for any set of keys (pt-vm's VM files
+ * use it too): '#' starts a comment, blanks around key and value are
+ * dropped, a value in double quotes loses them. fn gets each key with its
+ * value (NULL for a bare key) and returns 0 or -ENOMEM; it reports bad
+ * keys and values into diag, naming origin->file and origin->line. A
+ * syntax error rejects the whole text (-EINVAL, the line named); callers
+ * must then drop what fn stored.
+ */
+typedef int (*pt_kv_fn)(void *userdata, const char *key, const char *value,
+			const struct pt_origin *origin, struct pt_diag *diag);
+int pt_kv_parse(const char *text, size_t len, const char *path, pt_kv_fn fn, void *userdata,
+		struct pt_diag *diag);
+/* Read a file (limits and messages as pt_config_read) and pt_kv_parse it. */
+int pt_kv_read(const char *path, const char *shown, pt_kv_fn fn, void *userdata,
+	       struct pt_diag *diag);
+
+/*
  * Merge: start from the blob, let every key the command line set win.
  * Device lists are not concatenated across sources: the command line's
  * list replaces the blob's. Sets *ret_source to where the list came from.

@@ -384,6 +384,31 @@ int pt_pci_load_state(struct pt_pci *pci, struct pt_pci_func *f)
 	return 0;
 }
 
+void pt_pci_load_header(struct pt_pci *pci, struct pt_pci_func *f)
+{
+	char path[PATH_MAX];
+	uint8_t head[64];
+	unsigned sub = (f->class >> 8) & 0xffu;
+	int r;
+
+	if (f->loaded & PT_PCI_HEADER)
+		return;
+	f->loaded |= PT_PCI_HEADER;
+	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s/config", f->name);
+	if (r >= 0)
+		r = pt_sysfs_read_head(pci->sys, path, head, sizeof(head));
+	/* Byte 0x0e: the header layout in bits 0-6, multi-function in bit 7. */
+	if (r > 0x0e) {
+		f->hdr_type = head[0x0e] & 0x7f;
+		f->hdr_guessed = false;
+		return;
+	}
+	f->hdr_guessed = true;
+	f->hdr_type = 0;
+	if (!f->id_err && (f->class >> 16) == 0x06)
+		f->hdr_type = sub == 0x04 || sub == 0x09 ? 1 : sub == 0x07 ? 2 : 0;
+}
+
 int pt_pci_group_list(struct pt_pci *pci, int group, pt_sysfs_dir_fn fn, void *userdata)
 {
 	char path[PATH_MAX];

@@ -28,6 +28,7 @@
 enum {
 	PT_PCI_IDENTITY = 1u << 0,
 	PT_PCI_STATE = 1u << 1,
+	PT_PCI_HEADER = 1u << 2,
 };
 
 struct pt_pci_func {
@@ -47,6 +48,12 @@ struct pt_pci_func {
 	/* Never NULL; interned (pt_intern) or static. */
 	const char *driver;   /* "" when unbound */
 	const char *override; /* "" when not set */
+
+	/* Config header type (0 normal, 1 PCI-to-PCI bridge, 2 CardBus
+	 * bridge), from byte 0x0e of `config`; when that cannot be read,
+	 * guessed from the class and hdr_guessed set. */
+	uint8_t hdr_type;
+	bool hdr_guessed;
 };
 
 struct pt_pci {
@@ -71,6 +78,12 @@ int pt_pci_get(struct pt_pci *pci, const struct pt_addr *addr,
  * (id_err, state_err) and also returned. */
 int pt_pci_load_identity(struct pt_pci *pci, struct pt_pci_func *f);
 int pt_pci_load_state(struct pt_pci *pci, struct pt_pci_func *f);
+
+/* Load (once) the config header type (the first 64 bytes of config space
+ * are readable by anyone). Never fails: an unreadable config falls back to
+ * the class (0604 and 0609 type 1, 0607 type 2, else 0). Needs the
+ * identity. */
+void pt_pci_load_header(struct pt_pci *pci, struct pt_pci_func *f);
 
 /* Re-read the driver link (after unbind/probe) into f->driver. */
 int pt_pci_reload_driver(struct pt_pci *pci, struct pt_pci_func *f);

@@ -10,6 +10,7 @@
 void pt_plan_init(struct pt_plan *plan, enum pt_group_policy policy)
 {
 	*plan = (struct pt_plan){ .policy = policy };
+	pt_kernel_parse(NULL, &plan->kernel);
 	pt_diag_init(&plan->diag);
 }
 
@@ -26,21 +27,6 @@ void pt_plan_free(struct pt_plan *plan)
 	free(plan->targets);
 	pt_diag_free(&plan->diag);
 	*plan = (struct pt_plan){ 0 };
-}
-
-bool pt_driver_is_vfio(const char *driver)
-{
-	size_t n = strlen(driver);
-
-	/* vfio-pci itself, and the variant drivers (mlx5_vfio_pci,
-	 * hisi_acc_vfio_pci, ...) named after their modules. */
-	return streq(driver, "vfio-pci") || (n >= 8 && streq(driver + n - 8, "vfio_pci")) ||
-	       (n >= 8 && streq(driver + n - 8, "vfio-pci"));
-}
-
-bool pt_driver_is_inert(const char *driver)
-{
-	return driver[0] == '\0' || streq(driver, "pci-stub") || pt_driver_is_vfio(driver);
 }
 
 const char *pt_action_name(enum pt_action a)
@@ -222,9 +208,38 @@ static void describe_fn(const struct pt_pci_func *f, char *buf, size_t size)
 		 f->subvendor, f->subdevice, f->class);
 }
 
+/* An entry with a subsystem that matched nothing: the functions with its
+ * vendor:device, and their subsystems ("0000:01:00.0 is 10de:1d01 with
+ * subsystem 1462:8c98"). False when there are none. */
+static bool near_id(const struct pt_selector *sel, struct pt_pci_func *const *funcs, size_t n_funcs,
+		    char *buf, size_t size)
+{
+	size_t off = 0, n = 0;
+
+	if (!(sel->flags & PT_SEL_SUBSYS))
+		return false;
+	buf[0] = '\0';
+	for (size_t k = 0; k < n_funcs && off < size; k++) {
+		const struct pt_pci_func *f = funcs[k];
+
+		if (f->id_err || f->vendor != sel->vendor || f->device != sel->device)
+			continue;
+		if (n == 3) {
+			snprintf(buf + off, size - off, ", ...");
+			break;
+		}
+		off += (size_t)snprintf(buf + off, size - off,
+					"%s%s is %04x:%04x with subsystem %04x:%04x", n ? ", " : "",
+					f->name, f->vendor, f->device, f->subvendor, f->subdevice);
+		n++;
+	}
+	return n > 0;
+}
+
 int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 		   struct pt_pci_func *const *funcs, size_t n_funcs)
 {
+	char near[320];
 	bool matched[PT_SPEC_MAX_ENTRIES] = { false };
 	bool has_id_only = false;
 
@@ -350,9 +365,14 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 		else if (sel->flags & PT_SEL_ADDR)
 			pt_diag_error(&plan->diag, "entry '%s': no PCI function at %s", sel->text,
 				      a);
-		else
+		else if (!near_id(sel, funcs, n_funcs, near, sizeof(near)))
 			pt_diag_error(&plan->diag, "entry '%s': no PCI function has this id",
 				      sel->text);
+		else
+			pt_diag_error(&plan->diag,
+				      "entry '%s': no PCI function has this id: %s, not subsystem "
+				      "%04x:%04x; nothing bound for it",
+				      sel->text, near, sel->subvendor, sel->subdevice);
 	}
 	return plan->diag.oom ? -ENOMEM : 0;
 }
@@ -407,24 +427,52 @@ static int expand_group(struct pt_plan *plan, const struct pt_spec *spec, struct
 {
 	for (size_t i = 0; i < g->n_members; i++) {
 		struct pt_pci_func *m = g->members[i];
-		const struct pt_pci_func *sibling_of = NULL;
+		const struct pt_target *sibling_of = NULL;
 		char by[PT_SELECTED_BY_MAX];
 
 		if (pt_plan_find(plan, m) || m->id_err || pt_pci_is_bridge(m))
 			continue;
+		/* The entry the person wrote, not a function this loop added. */
 		for (size_t j = 0; j < g->n_members && !sibling_of; j++) {
 			struct pt_target *t = pt_plan_find(plan, g->members[j]);
 
-			if (t && t->take && pt_addr_same_slot(&t->fn->addr, &m->addr))
-				sibling_of = t->fn;
+			if (t && t->take && !t->by_group &&
+			    pt_addr_same_slot(&t->fn->addr, &m->addr))
+				sibling_of = t;
 		}
 		if (!sibling_of || excluded_by(spec, m) || m->state_err)
 			continue;
-		snprintf(by, sizeof(by), "group of %s", sibling_of->name);
-		if (!add_target(plan, m, by, true))
-			return -ENOMEM;
+		snprintf(by, sizeof(by), "group of %s", sibling_of->selected_by);
+		if (m->boot_vga)
+			pt_diag_warn(&plan->diag,
+				     "%s is the boot GPU and shares IOMMU group %d with %s (entry "
+				     "'%s'): it goes to vfio with it, and the boot display goes "
+				     "with it",
+				     m->name, g->group, sibling_of->fn->name,
+				     sibling_of->selected_by);
+		{
+			struct pt_target *t = add_target(plan, m, by, true);
+
+			if (!t)
+				return -ENOMEM;
+			t->by_group = true;
+		}
 	}
 	return 0;
+}
+
+static bool bridge_beside_taken(struct pt_plan *plan, const struct pt_group *g,
+				const struct pt_pci_func *m)
+{
+	if (m->id_err || !pt_pci_is_bridge(m))
+		return false;
+	for (size_t j = 0; j < g->n_members; j++) {
+		struct pt_target *t = pt_plan_find(plan, g->members[j]);
+
+		if (t && t->take && pt_addr_same_slot(&t->fn->addr, &m->addr))
+			return true;
+	}
+	return false;
 }
 
 static const char *blocker_why(struct pt_plan *plan, const struct pt_spec *spec,
@@ -443,22 +491,67 @@ static const char *blocker_why(struct pt_plan *plan, const struct pt_spec *spec,
 	return "not listed";
 }
 
-static void describe_blockers(const struct pt_group *g, char *buf, size_t size)
+enum blocker_kind {
+	BK_ANY,
+	BK_EXCLUDED,  /* excluded by a '!' entry */
+	BK_SAME_SLOT, /* an endpoint in a taken target's slot: the card's own */
+	BK_FOREIGN,   /* another slot's endpoint, or a bridge (the chipset's) */
+};
+
+static enum blocker_kind blocker_kind(struct pt_plan *plan, const struct pt_group *g,
+				      const struct pt_blocker *b)
 {
-	size_t off = 0;
+	const struct pt_pci_func *m = b->fn;
+
+	if (streq(b->why, "excluded"))
+		return BK_EXCLUDED;
+	if (!m->id_err && pt_pci_is_bridge(m))
+		return BK_FOREIGN;
+	for (size_t j = 0; j < g->n_members; j++) {
+		struct pt_target *t = pt_plan_find(plan, g->members[j]);
+
+		if (t && t->take && pt_addr_same_slot(&t->fn->addr, &m->addr))
+			return BK_SAME_SLOT;
+	}
+	return BK_FOREIGN;
+}
+
+/* "0000:27:00.0 (1b21:2142, xhci_hcd), ..." for the blockers of one kind;
+ * returns how many. */
+static size_t describe_blockers(struct pt_plan *plan, const struct pt_group *g,
+				enum blocker_kind kind, char *buf, size_t size)
+{
+	size_t off = 0, n = 0, total = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < g->n_blockers && off < size; i++) {
+	for (size_t i = 0; i < g->n_blockers; i++) {
 		const struct pt_pci_func *m = g->blockers[i].fn;
 
-		if (i == 3) {
-			snprintf(buf + off, size - off, " and %zu more", g->n_blockers - 3);
-			return;
-		}
+		if (kind != BK_ANY && blocker_kind(plan, g, &g->blockers[i]) != kind)
+			continue;
+		total++;
+		if (n == 3 || off >= size)
+			continue;
 		off += (size_t)snprintf(buf + off, size - off, "%s%s (%04x:%04x, %s)",
-					i ? ", " : "", m->name, m->vendor, m->device,
+					n ? ", " : "", m->name, m->vendor, m->device,
 					m->driver[0] ? m->driver : "no driver yet");
+		n++;
 	}
+	if (total > n && off < size)
+		snprintf(buf + off, size - off, " and %zu more", total - n);
+	return total;
+}
+
+/* The exclusion entry that covers a blocker, for the message. */
+static const char *exclusion_text(const struct pt_spec *spec, const struct pt_group *g)
+{
+	for (size_t i = 0; i < g->n_blockers; i++) {
+		const struct pt_selector *sel = excluded_by(spec, g->blockers[i].fn);
+
+		if (sel)
+			return sel->text;
+	}
+	return "";
 }
 
 void pt_plan_protect(struct pt_plan *plan, const struct pt_addr *addr, int group,
@@ -491,8 +584,9 @@ static const struct pt_protected *protected_by(const struct pt_plan *plan,
 
 int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 {
-	char blockers[400], a[PT_ADDR_STRLEN];
+	char blockers[400], some[400], a[PT_ADDR_STRLEN];
 	const struct pt_protected *prot;
+	size_t n;
 	bool same;
 	int r;
 
@@ -538,26 +632,25 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 		for (size_t j = 0; j < g->n_members; j++) {
 			struct pt_pci_func *m = g->members[j];
 			struct pt_target *t = pt_plan_find(plan, m);
+			enum pt_gm gm = pt_group_member(&plan->kernel, m, PT_AT_BOOT, t && t->take);
+			bool chipset = !pt_gm_blocks(gm) && bridge_beside_taken(plan, g, m);
 
-			if (!m->id_err && pt_pci_is_bridge(m))
-				continue; /* bridges and root ports may stay with the host */
-			if (t && t->take)
-				continue;
-			/* Bound to a vfio driver or pci-stub already: harmless.
-			 * Unbound is not: at boot almost nothing is bound yet,
-			 * and its driver would claim it later. */
-			if (!m->id_err && !m->state_err && m->driver[0] &&
-			    pt_driver_is_inert(m->driver))
+			/* A bridge in a taken function's slot: the chipset itself
+			 * (its USB, SATA and bridges are one device), as
+			 * pt_group_assess() says too. */
+			if (!pt_gm_blocks(gm) && !chipset)
 				continue;
 			g->blockers[g->n_blockers].fn = m;
-			g->blockers[g->n_blockers].why = blocker_why(plan, spec, m);
+			g->blockers[g->n_blockers].why =
+				chipset ? "chipset" : blocker_why(plan, spec, m);
+			g->blockers[g->n_blockers].gm = gm;
 			g->n_blockers++;
 		}
 		g->viable = g->n_blockers == 0;
 		if (g->viable || !group_has_taken(plan, g))
 			continue;
 
-		describe_blockers(g, blockers, sizeof(blockers));
+		describe_blockers(plan, g, BK_ANY, blockers, sizeof(blockers));
 		if (plan->policy == PT_GROUP_WARN) {
 			pt_diag_warn(&plan->diag,
 				     "IOMMU group %d cannot be handed to a guest as it is: it also "
@@ -565,11 +658,38 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 				     g->group, blockers);
 			continue;
 		}
-		pt_diag_error(&plan->diag,
-			      "IOMMU group %d also holds %s: list %s too, or move the card to "
-			      "another slot (pt.group=warn binds anyway); nothing in this group "
-			      "was bound",
-			      g->group, blockers, g->n_blockers > 1 ? "them" : "it");
+		if ((n = describe_blockers(plan, g, BK_EXCLUDED, some, sizeof(some))) > 0)
+			pt_diag_error(
+				&plan->diag,
+				"IOMMU group %d also holds %s, which '%s' excludes: the group "
+				"cannot go to a guest without %s; drop the exclusion to pass "
+				"%s too, or leave the card to the host; nothing in this group "
+				"was bound",
+				g->group, some, exclusion_text(spec, g), n > 1 ? "them" : "it",
+				n > 1 ? "them" : "it");
+		else if ((n = describe_blockers(plan, g, BK_FOREIGN, some, sizeof(some))) > 0)
+			pt_diag_error(
+				&plan->diag,
+				"IOMMU group %d also holds %s, not part of this card: the slot "
+				"sits behind a bridge without ACS isolation, so the group "
+				"cannot go to a guest without the host's own device%s; put "
+				"the card in a slot wired to the CPU (pt-status groups shows "
+				"each group; pt.group=warn binds anyway); nothing in this "
+				"group was bound",
+				g->group, some, n > 1 ? "s" : "");
+		else if (plan->policy == PT_GROUP_STRICT)
+			pt_diag_error(
+				&plan->diag,
+				"IOMMU group %d also holds the card's own %s: list %s too, or "
+				"use pt.group=auto, which takes a card's other functions with "
+				"it; nothing in this group was bound",
+				g->group, blockers, g->n_blockers > 1 ? "them" : "it");
+		else
+			pt_diag_error(
+				&plan->diag,
+				"IOMMU group %d also holds %s: list %s too (pt.group=warn binds "
+				"anyway); nothing in this group was bound",
+				g->group, blockers, g->n_blockers > 1 ? "them" : "it");
 		for (size_t j = 0; j < g->n_members; j++) {
 			struct pt_target *t = pt_plan_find(plan, g->members[j]);
 
@@ -634,7 +754,7 @@ void pt_plan_print(const struct pt_plan *plan, FILE *out)
 			f->vendor, f->device, f->class, group,
 			f->driver[0] ? f->driver : "(no driver)", t->take ? t->driver : "(none)",
 			t->action == PT_ACT_PENDING || t->action == PT_ACT_PLANNED
-				? "would bind"
+				? (pt_driver_is_vfio(f->driver) ? "already bound" : "would bind")
 				: pt_action_name(t->action));
 		fprintf(out, "        selected by %s\n", t->selected_by);
 		if (t->error[0])

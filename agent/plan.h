@@ -24,6 +24,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "group.h"
 #include "pci.h"
 #include "spec.h"
 #include "util.h"
@@ -45,9 +46,10 @@ enum pt_action {
 
 struct pt_target {
 	struct pt_pci_func *fn;
-	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of 0000:26:00.0" */
+	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of ENTRY" */
 	bool take;			      /* to be bound */
 	bool explicit_addr;		      /* named by its address */
+	bool by_group;			      /* added by pt.group=auto, not by an entry */
 	/* Driver names are never NULL; interned (pt_intern) or static, so a
 	 * record costs a pointer for each however long the name. */
 	const char *driver; /* the vfio driver to use */
@@ -68,6 +70,7 @@ struct pt_target {
 struct pt_blocker {
 	struct pt_pci_func *fn;
 	const char *why; /* static text */
+	enum pt_gm gm;	 /* the kernel's rule on it (group.h) */
 };
 
 struct pt_group {
@@ -90,6 +93,7 @@ struct pt_protected {
 
 struct pt_plan {
 	enum pt_group_policy policy;
+	struct pt_kernel kernel; /* whose rule decides viability; pt_plan_init: unknown */
 	struct pt_protected protect[PT_PLAN_MAX_PROTECTED];
 	size_t n_protect;
 	struct pt_target *targets; /* sorted by address */
@@ -148,10 +152,8 @@ size_t pt_plan_count_taken(const struct pt_plan *plan);
 struct pt_target *pt_plan_find(struct pt_plan *plan, const struct pt_pci_func *fn);
 struct pt_group *pt_plan_group(struct pt_plan *plan, int group);
 
-/* Is this driver one vfio can hand to a guest (vfio-pci or a variant)? */
-bool pt_driver_is_vfio(const char *driver);
-/* ...or one that leaves the device alone (pci-stub), or none at all? */
-bool pt_driver_is_inert(const char *driver);
+/* Is this driver one vfio can hand to a guest (vfio-pci or a variant)?
+ * (group.h) */
 
 const char *pt_action_name(enum pt_action a);
 

@@ -21,7 +21,9 @@
 #include <pci/pci.h>
 
 #include "state.h"
+#include "qemuargs.h"
 #include "status.h"
+#include "vmhost.h"
 
 #define WAIT_MAX_S 86400
 #define WAIT_POLL_MS 100
@@ -29,6 +31,7 @@
 enum command {
 	CMD_STATUS,
 	CMD_GROUPS,
+	CMD_SUGGEST,
 	CMD_QEMU_ARGS,
 };
 
@@ -169,7 +172,9 @@ static void names_free(struct names_ctx *c)
 static void usage(FILE *out)
 {
 	fprintf(out, "Usage: pt-status [OPTIONS] [status]     the listed devices, now\n"
-		     "       pt-status [OPTIONS] groups       every IOMMU group\n"
+		     "       pt-status [OPTIONS] groups       every IOMMU group, and what to list\n"
+		     "       pt-status [OPTIONS] suggest DEV  what to list to give DEV (26:00.0,\n"
+		     "                                        10de:1c03) to a guest\n"
 		     "       pt-status [OPTIONS] qemu-args    -device arguments for QEMU\n"
 		     "\n"
 		     "Check what pt-agent recorded in /run/pt/state.json at boot against the\n"
@@ -179,6 +184,8 @@ static void usage(FILE *out)
 		     "  --json              machine-readable output (see pt-status(8))\n"
 		     "  --wait SECONDS      wait until the state file exists and its devices are\n"
 		     "                      bound (status, qemu-args)\n"
+		     "  --memory SIZE       the guest's memory (8G): is the memory-lock limit\n"
+		     "                      enough for it? (status, qemu-args)\n"
 		     "  --sysroot DIR       read every path under DIR (a fixture or a dump)\n"
 		     "  -h, --help          show this help\n"
 		     "  -V, --version       show the version\n"
@@ -225,8 +232,10 @@ struct args {
 	bool json;
 	bool wait;
 	unsigned wait_s;
-	bool qemu_opt; /* a qemu-args option was given */
+	bool qemu_opt;	   /* a qemu-args option was given */
+	const char *query; /* suggest's argument */
 	struct pt_qemu_opts qemu;
+	uint64_t memory_mib; /* --memory: the guest's; 0: not given */
 };
 
 static int parse_args(int argc, char **argv, struct args *a)
@@ -238,7 +247,8 @@ static int parse_args(int argc, char **argv, struct args *a)
 		OPT_BUS,
 		OPT_FIRST_SLOT,
 		OPT_X_VGA,
-		OPT_ONE_LINE
+		OPT_ONE_LINE,
+		OPT_MEMORY
 	};
 	static const struct option opts[] = { { "sysroot", required_argument, NULL, OPT_SYSROOT },
 					      { "json", no_argument, NULL, OPT_JSON },
@@ -248,6 +258,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 						OPT_FIRST_SLOT },
 					      { "x-vga", no_argument, NULL, OPT_X_VGA },
 					      { "one-line", no_argument, NULL, OPT_ONE_LINE },
+					      { "memory", required_argument, NULL, OPT_MEMORY },
 					      { "help", no_argument, NULL, 'h' },
 					      { "version", no_argument, NULL, 'V' },
 					      {} };
@@ -296,6 +307,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->qemu.one_line = true;
 			a->qemu_opt = true;
 			break;
+		case OPT_MEMORY:
+			if (!pt_size_parse_mib(optarg, &a->memory_mib))
+				return usage_error("--memory: '%s' is not a size such as 8G or "
+						   "4096M (MiB when no unit)",
+						   optarg);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -317,8 +334,17 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->cmd = CMD_GROUPS;
 		else if (streq(cmd, "qemu-args"))
 			a->cmd = CMD_QEMU_ARGS;
+		else if (streq(cmd, "suggest"))
+			a->cmd = CMD_SUGGEST;
 		else
-			return usage_error("unknown command '%s' (status, groups, qemu-args)", cmd);
+			return usage_error(
+				"unknown command '%s' (status, groups, suggest, qemu-args)", cmd);
+	}
+	if (a->cmd == CMD_SUGGEST) {
+		if (optind >= argc)
+			return usage_error("suggest needs a device: an address (26:00.0), an id "
+					   "(10de:1c03) or both (10de:1c03@26:00.0)");
+		a->query = argv[optind++];
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
@@ -327,8 +353,12 @@ static int parse_args(int argc, char **argv, struct args *a)
 				   "of qemu-args");
 	if (a->qemu.one_line && a->json)
 		return usage_error("--one-line and --json exclude each other");
-	if (a->wait && a->cmd == CMD_GROUPS)
-		return usage_error("--wait does not apply to groups");
+	if (a->wait && (a->cmd == CMD_GROUPS || a->cmd == CMD_SUGGEST))
+		return usage_error("--wait does not apply to %s",
+				   a->cmd == CMD_GROUPS ? "groups" : "suggest");
+	if (a->memory_mib && (a->cmd == CMD_GROUPS || a->cmd == CMD_SUGGEST))
+		return usage_error("--memory does not apply to %s",
+				   a->cmd == CMD_GROUPS ? "groups" : "suggest");
 	a->qemu.json = a->json;
 	return -1; /* go on */
 }
@@ -398,6 +428,32 @@ static int run_groups(const struct pt_sysfs *sys, const struct pt_names *names, 
 	return code;
 }
 
+static int run_suggest(const struct pt_sysfs *sys, const struct pt_names *names, const char *query,
+		       bool json)
+{
+	struct pt_suggest sg;
+	struct pt_buf b;
+	int code;
+
+	if (pt_suggest_collect(&sg, sys, names, query) < 0) {
+		pt_suggest_free(&sg);
+		fprintf(stderr, "pt-status: out of memory\n");
+		return PT_EXIT_PROBLEM;
+	}
+	code = pt_suggest_exit_code(&sg);
+	if (json) {
+		pt_buf_init(&b);
+		pt_suggest_json(&sg, &b);
+		if (put_json(&b) < 0)
+			code = PT_EXIT_PROBLEM;
+		pt_buf_free(&b);
+	} else {
+		pt_suggest_print(&sg, stdout);
+	}
+	pt_suggest_free(&sg);
+	return code;
+}
+
 static int run_status(const struct pt_sysfs *sys, const struct pt_names *names,
 		      const struct args *a)
 {
@@ -406,7 +462,8 @@ static int run_status(const struct pt_sysfs *sys, const struct pt_names *names,
 	struct pt_buf b;
 	int code;
 
-	if (pt_status_collect(&s, sys, names) < 0) {
+	if (pt_status_collect(&s, sys, names) < 0 ||
+	    (pt_status_check_memlock(&s, a->memory_mib), s.oom)) {
 		pt_status_free(&s);
 		fprintf(stderr, "pt-status: out of memory\n");
 		return PT_EXIT_PROBLEM;
@@ -458,6 +515,8 @@ int main(int argc, char **argv)
 	names_init(&nctx, &sys);
 	if (a.cmd == CMD_GROUPS)
 		code = run_groups(&sys, &names, a.json);
+	else if (a.cmd == CMD_SUGGEST)
+		code = run_suggest(&sys, &names, a.query, a.json);
 	else
 		code = run_status(&sys, &names, &a);
 	names_free(&nctx);

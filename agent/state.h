@@ -29,6 +29,7 @@
 #include "modules.h"
 #include "plan.h"
 #include "sysfs.h"
+#include "pci.h"
 #include "util.h"
 
 #define PT_STATE_SCHEMA 1
@@ -72,5 +73,68 @@ void pt_state_render(const struct pt_report *r, struct pt_buf *out);
  */
 int pt_state_write_report(const struct pt_sysfs *sys, const struct pt_report *report, char *err,
 			  size_t errsize);
+
+/* ---- reading it back (stateread.c) --------------------------------------------------------------- */
+
+struct pt_sdev {
+	struct pt_addr addr;
+	char name[PT_ADDR_STRLEN]; /* canonical "dddd:bb:ss.f" */
+	bool has_id;		   /* vendor and device known */
+	bool has_subsys;
+	bool has_class;
+	uint16_t vendor, device, subvendor, subdevice;
+	uint32_t class;
+	int iommu_group; /* -1: null */
+	bool boot_vga;
+	const char *selected_by;
+	const char *driver_before; /* NULL: none */
+	const char *driver_after;  /* NULL: none */
+	enum pt_action action;
+	const char *error; /* NULL: none */
+	int vfio_node;	   /* N of "/dev/vfio/N"; -1: null */
+};
+
+/* A checked state file. Strings point into doc. */
+struct pt_sstate {
+	struct pt_jdoc doc;
+	int64_t schema;
+	const char *agent;
+	const char *boot_id; /* NULL: null */
+	const char *source;
+	const char *spec; /* NULL: null */
+	const char *group_policy;
+	bool dryrun;
+	bool iommu;
+	const char *result;
+	struct pt_sdev *devs;
+	size_t n_devs;
+	const char **errors;
+	size_t n_errors;
+	const char **warnings;
+	size_t n_warnings;
+};
+
+/* Longest message about a bad state file. */
+#define PT_SSTATE_ERR_MAX 512
+
+/*
+ * Parse and check a state file's text. `file` names it in messages
+ * ("/run/pt/state.json: line 3, column 7 (byte 40): ..." or
+ * "/run/pt/state.json: devices[0].addr: ..."). Returns 0, -EINVAL (bad
+ * syntax or content), -EFBIG (over a limit), -EPROTONOSUPPORT (another
+ * schema) or -ENOMEM, with err filled on failure.
+ */
+int pt_sstate_parse(const char *file, const char *text, size_t len, struct pt_sstate *ret,
+		    char *err, size_t errsize) _must_check_;
+
+/*
+ * Read <sysroot>/run/pt/state.json and parse it. -ENOENT when it does not
+ * exist; a symlink, a non-regular file or more than PT_JSONR_MAX_SIZE bytes
+ * are refused. err names the file relative to the sysroot.
+ */
+int pt_sstate_read(const struct pt_sysfs *sys, struct pt_sstate *ret, char *err,
+		   size_t errsize) _must_check_;
+
+void pt_sstate_free(struct pt_sstate *s);
 
 #endif

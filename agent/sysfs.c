@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "sysfs.h"
-#include "watch.h"
+#include "mark.h"
 
 static const struct pt_io_hooks *hooks;
 
@@ -175,6 +175,41 @@ static int read_attr(const char *path, char *buf, size_t size)
 	while (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
 	return (int)len;
+}
+
+int pt_sysfs_read_head(const struct pt_sysfs *s _unused_, const char *path, void *buf, size_t size)
+{
+	size_t len = 0;
+	int fd, r;
+
+	pt_watch_begin("read", path, 0);
+	r = pt_sysfs_hook_before(PT_IO_READ, path, NULL);
+	if (r < 0)
+		goto out;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	while (len < size) {
+		ssize_t n = read(fd, (char *)buf + len, size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			close(fd);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	r = (int)len;
+out:
+	pt_watch_end();
+	return r;
 }
 
 static int write_attr(const char *path, const char *value);

@@ -37,6 +37,11 @@ int pt_sysfs_path(const struct pt_sysfs *s, char *buf, size_t size, const char *
  */
 int pt_sysfs_read(const struct pt_sysfs *s, const char *path, char *buf, size_t size) _must_check_;
 
+/* Read at most size bytes of a binary attribute (rooted path), such as the
+ * start of a PCI function's config space. Returns the count read. */
+int pt_sysfs_read_head(const struct pt_sysfs *s, const char *path, void *buf,
+		       size_t size) _must_check_;
+
 /* Write value to an attribute (rooted path) with one write(). */
 int pt_sysfs_write(const struct pt_sysfs *s, const char *path, const char *value) _must_check_;
 

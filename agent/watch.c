@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* watch.c — the supervisor; see watch.h. */
+/* watch.c — the supervisor; see watch.h. The marks it reads are mark.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,75 +16,6 @@
  * write cut short there would leave a device without its driver. */
 #define UNDO_TIMEOUT(ms) ((ms) > 2000u ? (ms) : 2000u)
 
-struct shared {
-	uint32_t deadline_ms; /* set by the worker once it knows pt.timeout */
-	uint32_t depth;
-	uint32_t slack_ms;
-	uint64_t since_ms;
-	char what[320];
-	uint32_t n_journal;
-	struct pt_journal_entry journal[PT_WATCH_JOURNAL_MAX];
-};
-
-/* Set in the worker only: the parent and the children of guarded writes
- * leave it NULL, so their operations are not marked. */
-static struct shared *shm;
-
-void pt_watch_begin(const char *what, const char *path, unsigned slack_ms)
-{
-	if (!shm)
-		return;
-	if (shm->depth++ > 0)
-		return;
-	{
-		size_t n = strlen(what);
-
-		if (n > sizeof(shm->what) / 2)
-			n = sizeof(shm->what) / 2;
-		memcpy(shm->what, what, n);
-		shm->what[n] = ' ';
-		pt_strlcpy(shm->what + n + 1, path, sizeof(shm->what) - n - 1);
-	}
-	shm->slack_ms = slack_ms;
-	__atomic_store_n(&shm->since_ms, pt_now_ms(), __ATOMIC_RELEASE);
-}
-
-void pt_watch_set_deadline(unsigned ms)
-{
-	if (shm)
-		__atomic_store_n(&shm->deadline_ms, ms, __ATOMIC_RELEASE);
-}
-
-void pt_watch_end(void)
-{
-	if (!shm || shm->depth == 0)
-		return;
-	shm->depth--;
-}
-
-void pt_watch_journal(enum pt_journal_kind kind, const char *addr, const char *old)
-{
-	struct pt_journal_entry *e;
-	uint32_t n;
-
-	if (!shm)
-		return;
-	n = shm->n_journal;
-	if (n == PT_WATCH_JOURNAL_MAX)
-		return;
-	e = &shm->journal[n];
-	e->kind = kind;
-	pt_strlcpy(e->addr, addr, sizeof(e->addr));
-	pt_strlcpy(e->old, old ? old : "", sizeof(e->old));
-	/* Publish the entry only once it is complete. */
-	__atomic_store_n(&shm->n_journal, n + 1, __ATOMIC_RELEASE);
-}
-
-void pt_watch_forget(void)
-{
-	shm = NULL;
-}
-
 /* A best-effort write for the undo: its failure (not bound, already
  * bound) is the expected case as often as not. */
 static void guarded(const struct pt_sysfs *sys, unsigned timeout_ms, const char *path,
@@ -97,7 +28,7 @@ static void guarded(const struct pt_sysfs *sys, unsigned timeout_ms, const char 
 /* Give back what the lost worker changed: per device, the old override,
  * then off whatever driver it is on now, a reprobe, and the old host
  * driver explicitly. Every write is guarded; the stuck device is left. */
-static void undo(const struct pt_sysfs *sys, const struct shared *s, unsigned timeout_ms,
+static void undo(const struct pt_sysfs *sys, const struct pt_mark_page *s, unsigned timeout_ms,
 		 struct pt_watch_hang *hang)
 {
 	uint32_t n = __atomic_load_n(&s->n_journal, __ATOMIC_ACQUIRE);
@@ -146,7 +77,7 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 		 int (*on_hang)(void *arg, const struct pt_watch_hang *hang), void *arg)
 {
 	struct pt_watch_hang hang = { 0 };
-	struct shared *s;
+	struct pt_mark_page *s;
 	int pipefd[2], status, r;
 	pid_t pid;
 
@@ -166,7 +97,7 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		shm = s;
+		pt_mark_attach(s);
 		r = work(arg);
 		/* The parent frees what both hold; the worker just goes. */
 		_exit(r & 0xff);
@@ -213,51 +144,4 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 	undo(sys, s, UNDO_TIMEOUT(deadline_ms), &hang);
 	munmap(s, sizeof(*s));
 	return on_hang(arg, &hang);
-}
-
-int pt_watch_guard(int (*fn)(void *arg), void *arg, unsigned timeout_ms)
-{
-	int pipefd[2], status, result = -EIO, r;
-	uint64_t deadline;
-	pid_t pid;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return fn(arg);
-	pid = fork();
-	if (pid < 0) {
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return fn(arg);
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		shm = NULL;
-		r = fn(arg);
-		if (write(pipefd[1], &r, sizeof(r)) != sizeof(r))
-			_exit(2);
-		_exit(0);
-	}
-	close(pipefd[1]);
-	deadline = pt_now_ms() + timeout_ms;
-	for (;;) {
-		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
-		uint64_t now = pt_now_ms();
-
-		r = now >= deadline ? 0 : poll(&pfd, 1, (int)(deadline - now));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			close(pipefd[0]);
-			kill(pid, SIGKILL);
-			(void)waitpid(pid, &status, WNOHANG);
-			return -ETIMEDOUT;
-		}
-		if (read(pipefd[0], &result, sizeof(result)) != sizeof(result))
-			result = -EIO;
-		break;
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return result;
 }

@@ -16,7 +16,8 @@
  * `on_hang`.
  *
  * Without pt_watch_run() (the library used directly), the marks are
- * no-ops.
+ * no-ops. The marks and pt_watch_guard() live in mark.h, below sysfs.h,
+ * so that sysfs.c marks its operations without depending on this file.
  */
 #ifndef PT_WATCH_H
 #define PT_WATCH_H
@@ -24,35 +25,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mark.h"
 #include "sysfs.h"
 #include "util.h"
-
-#define PT_WATCH_JOURNAL_MAX 256
-
-enum pt_journal_kind {
-	PT_J_OVERRIDE, /* driver_override written; old = previous value */
-	PT_J_UNBOUND,  /* unbound from a host driver; old = that driver */
-};
-
-struct pt_journal_entry {
-	enum pt_journal_kind kind;
-	char addr[16];
-	char old[64];
-};
-
-/* Mark an operation's start (with what it is about) and its end. `slack_ms`
- * extends the deadline, for operations that guard themselves. */
-void pt_watch_begin(const char *what, const char *path, unsigned slack_ms);
-void pt_watch_end(void);
-
-/* The worker tells the supervisor the deadline it read (pt.timeout). */
-void pt_watch_set_deadline(unsigned ms);
-
-/* In a child of a guarded write: mark and journal nothing from now on. */
-void pt_watch_forget(void);
-
-/* Record a change made to a device, to be undone if the worker is lost. */
-void pt_watch_journal(enum pt_journal_kind kind, const char *addr, const char *old);
 
 struct pt_watch_hang {
 	char what[320]; /* "write /sys/bus/pci/devices/0000:26:00.0/driver_override" */
@@ -69,12 +44,5 @@ struct pt_watch_hang {
  */
 int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(void *arg),
 		 int (*on_hang)(void *arg, const struct pt_watch_hang *hang), void *arg);
-
-/* Run fn(arg) in a child and wait at most timeout_ms for it. Returns fn's
- * result, -ETIMEDOUT (the child is killed and left behind: a task stuck in
- * a driver cannot die until the driver returns), or -EIO when the child
- * died without an answer. The child marks and journals nothing. Without a
- * process to spare, fn runs here: unguarded beats not at all. */
-int pt_watch_guard(int (*fn)(void *arg), void *arg, unsigned timeout_ms);
 
 #endif

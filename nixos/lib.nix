@@ -470,62 +470,116 @@ let
     SUBSYSTEM=="vfio-dev", GROUP="${group}", MODE="0660"
   '';
 
-  # The launcher of a VM service: QEMU with the vfio-pci arguments that
-  # `pt-status qemu-args` prints for what is bound now. Its arguments are
-  # single words (no blanks), so word splitting is the parser.
-  vmLauncher =
-    {
-      ptStatus,
-      qemu,
-      qemuArgs ? [ ],
-      xVga ? false,
-    }:
-    ''
-      set -eu -o pipefail
-      vfio_args=$(${ptStatus} qemu-args${optionalString xVga " --x-vga"})
-      if [ -z "$vfio_args" ]; then
-        echo "pt-status qemu-args printed nothing: no device is bound to vfio-pci" >&2
-        exit 1
-      fi
-      # shellcheck disable=SC2086 # one word per argument
-      exec ${shellQuote qemu} $vfio_args ${concatStringsSep " " (map shellQuote qemuArgs)}
-    '';
+  # A VM service is pt-vm (pt-vm(8)): the module writes the VM's file,
+  # /etc/pt/vm/<name>.conf, and runs `pt-vm start <name>` as
+  # pt-vm@<name>.service, the unit `make install` installs elsewhere.
+  # vm: a hardware.pt.vmServices.<name> value.
+  #
+  # qemuArgs become `extra =`: words split at blanks, a word with blanks in
+  # double quotes. A word with a double quote, a '#' (a comment in the VM
+  # file) or a newline cannot be written there.
+  vmExtraWord =
+    name: w:
+    if builtins.match ".*[\"#\n].*" w != null then
+      throw "hardware.pt.vmServices.${name}.qemuArgs: '${w}' holds a double quote, '#' or a newline, which a pt-vm file cannot carry"
+    else if w == "" || builtins.match ".*[ \t].*" w != null then
+      ''"${w}"''
+    else
+      w;
 
-  # pt-status --wait takes 0 to this many seconds (agent/pt-status.c,
-  # WAIT_MAX_S; tests/nix/run.sh checks that the two agree).
-  vmWaitMaxSeconds = 86400;
-  # The unit's start timeout is the wait plus this: time for pt-status
-  # itself and for QEMU's launcher to be started.
+  # pt-vm's wait = takes 0 to this many seconds (agent/vmconf.h,
+  # PT_VM_WAIT_MAX_S; tests/nix/run.sh checks that the two agree).
+  vmWaitMaxSeconds = 3600;
+  # The unit's start timeout is the wait plus this: time for pt-vm's checks
+  # and for QEMU to be started.
   vmStartMarginSeconds = 30;
 
-  # systemd.services.<name> for a VM launcher (launcher: the script's path).
-  # systemd's default start timeout (90 s) covers ExecStartPre, so the
-  # timeout follows the wait.
+  vmConfText =
+    name: vm:
+    concatStringsSep "\n" (
+      [ "# hardware.pt.vmServices.${name} (NixOS); see pt-vm(8)" ]
+      ++ optional (vm.devices != null) "devices = ${vm.devices}"
+      ++ [
+        "wait = ${toString vm.waitSeconds}"
+        "memory = ${toString vm.memory}M"
+        "cpus = ${toString vm.cpus}"
+        "machine = ${vm.machine}"
+        "x_vga = ${if vm.xVga then "yes" else "no"}"
+        "qemu = ${vm.qemu}"
+        "firmware = ${vm.firmware}"
+      ]
+      ++ optionals (vm.firmware == "ovmf") [
+        "ovmf_code = ${vm.ovmfCode}"
+        "ovmf_vars_template = ${vm.ovmfVarsTemplate}"
+      ]
+      ++ optional (vm.usb != [ ]) "usb = ${concatStringsSep ", " vm.usb}"
+      ++ map (d: "disk = ${d}") vm.disks
+      ++ optional (vm.user != null) "user = ${vm.user}"
+      ++ optional (vm.qemuArgs != [ ]) "extra = ${
+        concatStringsSep " " (map (vmExtraWord name) vm.qemuArgs)
+      }"
+    )
+    + "\n";
+
+  # The USB devices of a VM for `group`, as `pt-vm udev-rules --group` writes them.
+  vmUdevRules =
+    name: vm: group:
+    concatStringsSep "" (
+      map (
+        u:
+        let
+          # sysfs writes the ids in lower case
+          lower = replaceStrings [ "A" "B" "C" "D" "E" "F" ] [ "a" "b" "c" "d" "e" "f" ];
+          vp = match "([0-9a-f]{4}):([0-9a-f]{4})" (lower u);
+          v = match "([0-9a-f]{4})" (lower u);
+        in
+        if vp != null then
+          ''
+            # pt-vm ${name}: usb = ${u}
+            SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="${elemAt vp 0}", ATTR{idProduct}=="${elemAt vp 1}", GROUP="${group}", MODE="0660"
+          ''
+        else if v != null then
+          ''
+            # pt-vm ${name}: usb = ${u}
+            SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="${elemAt v 0}", GROUP="${group}", MODE="0660"
+          ''
+        else
+          throw "hardware.pt.vmServices.${name}.usb: '${u}' is not vendor:product (046d:c539) or vendor (046d) in hex"
+      ) vm.usb
+    );
+
+  # VFIO pins all guest memory: QEMU (as vm.user, without CAP_IPC_LOCK)
+  # needs the guest's memory plus pt-vm's margin (PT_MEMLOCK_MARGIN_MIB).
+  vmMemlockMargin = 128;
+
+  # systemd.services."pt-vm@<name>".
   vmService =
     {
       name,
-      ptStatus,
-      launcher,
-      waitSeconds ? 30,
-      user ? null,
-      group ? null,
+      ptVm,
+      vm,
       wantedBy ? [ ],
     }:
     {
-      description = "VM ${name} with the devices pt handed to vfio-pci";
+      description = "pt-vm: VM ${name} with the devices pt bound";
+      documentation = [ "man:pt-vm(8)" ];
       inherit wantedBy;
-      after = [ "network.target" ];
+      after = [
+        "local-fs.target"
+        "systemd-udevd.service"
+      ];
+      restartTriggers = [ (vmConfText name vm) ];
       serviceConfig = {
         Type = "simple";
-        ExecStartPre = "${ptStatus} --wait ${toString waitSeconds}";
-        TimeoutStartSec = "${toString (waitSeconds + vmStartMarginSeconds)}s";
-        ExecStart = launcher;
-        # VFIO pins all guest memory.
-        LimitMEMLOCK = "infinity";
+        # pt-vm waits for pt's state (wait =), checks, becomes vm.user and
+        # executes QEMU. The start timeout follows the wait, so that systemd
+        # never stops the service while pt-vm waits.
+        ExecStart = "${ptVm} start ${name}";
+        TimeoutStartSec = "${toString (vm.waitSeconds + vmStartMarginSeconds)}s";
+        LimitMEMLOCK = "${toString (vm.memory + vmMemlockMargin)}M";
+        TimeoutStopSec = 30;
         Restart = "no";
-      }
-      // (if user != null then { User = user; } else { })
-      // (if group != null then { Group = group; } else { });
+      };
     };
 
   # ---- checks --------------------------------------------------------------------
@@ -624,7 +678,9 @@ in
     vfioModules
     gpuDrivers
     udevRules
-    vmLauncher
+    vmConfText
+    vmUdevRules
+    vmMemlockMargin
     vmService
     vmWaitMaxSeconds
     vmStartMarginSeconds

@@ -36,6 +36,7 @@ let
   # pt-status runs in the booted system.
   agent = "${cfg.agentPackage}/bin/pt-agent";
   ptStatus = "${cfg.package}/bin/pt-status";
+  ptVm = "${cfg.package}/bin/pt-vm";
 
   # What lib.nix's checks look at besides hardware.pt itself.
   checkInput = cfg // {
@@ -112,6 +113,83 @@ let
           default = true;
           description = "Whether to define the service `pt-vm-${name}`.";
         };
+        devices = lib.mkOption {
+          type = lib.types.nullOr lib.types.str;
+          default = null;
+          example = "10de:1c03, 10de:10f1";
+          description = ''
+            Which of pt's bound devices go to this guest, in the grammar of
+            `pt.devices`; null: every device pt bound in this boot.
+          '';
+        };
+        memory = lib.mkOption {
+          type = lib.types.ints.positive;
+          default = 1024;
+          example = 8192;
+          description = ''
+            Guest memory in MiB. The unit's `LimitMEMLOCK` is this plus
+            pt-vm's margin (${toString ptLib.vmMemlockMargin} MiB): VFIO pins all guest memory.
+          '';
+        };
+        cpus = lib.mkOption {
+          type = lib.types.ints.positive;
+          default = 1;
+          description = "Number of vCPUs.";
+        };
+        machine = lib.mkOption {
+          type = lib.types.enum [
+            "q35"
+            "pc"
+          ];
+          default = "q35";
+          description = "QEMU machine; the vfio-pci devices go on its bus (pcie.0 or pci.0).";
+        };
+        firmware = lib.mkOption {
+          type = lib.types.enum [
+            "bios"
+            "ovmf"
+          ];
+          default = "ovmf";
+          description = ''
+            `ovmf`: UEFI, CODE read-only from `ovmfCode`, and this VM's own
+            VARS in /var/lib/pt/vm/<name>/OVMF_VARS.fd, copied from
+            `ovmfVarsTemplate` at the first start and never overwritten
+            (`pt-vm reset-vars <name>` makes a fresh one).
+          '';
+        };
+        ovmfCode = lib.mkOption {
+          type = lib.types.str;
+          default = "${pkgs.OVMF.fd}/FV/OVMF_CODE.fd";
+          defaultText = lib.literalExpression ''"''${pkgs.OVMF.fd}/FV/OVMF_CODE.fd"'';
+          description = "OVMF's CODE file.";
+        };
+        ovmfVarsTemplate = lib.mkOption {
+          type = lib.types.str;
+          default = "${pkgs.OVMF.fd}/FV/OVMF_VARS.fd";
+          defaultText = lib.literalExpression ''"''${pkgs.OVMF.fd}/FV/OVMF_VARS.fd"'';
+          description = "OVMF's VARS template (the VM gets its own copy).";
+        };
+        usb = lib.mkOption {
+          type = lib.types.listOf lib.types.str;
+          default = [ ];
+          example = [
+            "046d:c539"
+            "0416"
+          ];
+          description = ''
+            USB devices (vendor:product or vendor, hex) passed with
+            `-device usb-host`; a udev rule gives them to `vfioGroup`.
+          '';
+        };
+        disks = lib.mkOption {
+          type = lib.types.listOf lib.types.str;
+          default = [ ];
+          example = [ "/dev/disk/by-id/ata-Samsung_SSD_860_EVO_S3Z9NB0K123456" ];
+          description = ''
+            Block devices passed raw (cache=none), by stable names only;
+            pt-vm refuses one the host uses (mounted, swap, LVM/md/dm).
+          '';
+        };
         qemu = lib.mkOption {
           type = lib.types.str;
           default = "${pkgs.qemu_kvm}/bin/qemu-system-x86_64";
@@ -122,29 +200,29 @@ let
           type = lib.types.listOf lib.types.str;
           default = [ ];
           example = [
-            "-machine"
-            "q35,accel=kvm"
-            "-m"
-            "8G"
+            "-cpu"
+            "host"
+            "-vga"
+            "none"
           ];
           description = ''
-            QEMU's arguments besides the `-device vfio-pci,…` ones, which
-            come from `pt-status qemu-args` when the service starts.
+            Further QEMU arguments (the VM file's `extra =`), after those
+            pt-vm makes from the options above.
           '';
         };
         xVga = lib.mkOption {
           type = lib.types.bool;
           default = false;
-          description = "Pass `--x-vga` to `pt-status qemu-args` (x-vga=on for the GPU).";
+          description = "x-vga=on for the boot GPU.";
         };
         waitSeconds = lib.mkOption {
-          # pt-status --wait accepts 0 to 86400 (agent/pt-status.c, WAIT_MAX_S).
+          # pt-vm's wait = accepts 0 to 3600 (agent/vmconf.h, PT_VM_WAIT_MAX_S).
           type = lib.types.ints.between 0 ptLib.vmWaitMaxSeconds;
           default = 30;
           description = ''
-            `ExecStartPre=pt-status --wait` this many seconds (at most
-            ${toString ptLib.vmWaitMaxSeconds}). The unit's start timeout
-            (`TimeoutStartSec`) is this plus
+            How long pt-vm waits for pt to bind the VM's devices (`wait =`,
+            at most ${toString ptLib.vmWaitMaxSeconds}). The unit's start
+            timeout (`TimeoutStartSec`) is this plus
             ${toString ptLib.vmStartMarginSeconds} seconds, so that systemd
             does not stop the service while it waits.
           '';
@@ -153,10 +231,10 @@ let
           type = lib.types.nullOr lib.types.str;
           default = null;
           description = ''
-            Run QEMU as this user; null: root. The module adds the user to
-            the groups `hardware.pt.vfioGroup` and `kvm`
-            (`users.groups.<name>.members`) but does not create it: declare
-            it (`users.users.<name>`) as usual.
+            Run QEMU as this user (pt-vm drops to it); null: root. The
+            module adds the user to the groups `hardware.pt.vfioGroup` and
+            `kvm` (`users.groups.<name>.members`) but does not create it:
+            declare it (`users.users.<name>`) as usual.
           '';
         };
         autoStart = lib.mkOption {
@@ -315,9 +393,9 @@ in
       type = lib.types.attrsOf vmType;
       default = { };
       description = ''
-        VM launchers: `pt-vm-<name>.service` runs `pt-status --wait`, then
-        QEMU with the `-device vfio-pci,…` arguments of
-        `pt-status qemu-args` and `qemuArgs`.
+        VMs started by pt-vm: each becomes /etc/pt/vm/<name>.conf and
+        `pt-vm@<name>.service` (`pt-vm start <name>`), the same launcher
+        and file as outside NixOS; see pt-vm(8).
       '';
     };
   };
@@ -339,7 +417,11 @@ in
 
         environment.systemPackages = [ cfg.package ];
 
-        services.udev.extraRules = ptLib.udevRules cfg.vfioGroup;
+        services.udev.extraRules =
+          ptLib.udevRules cfg.vfioGroup
+          + builtins.concatStringsSep "" (
+            lib.mapAttrsToList (name: vm: ptLib.vmUdevRules name vm cfg.vfioGroup) enabledVms
+          );
         # vfioUsers get the VFIO group; a VM service's user also gets kvm.
         # Membership is given through the groups, never through
         # users.users: a definition there would half-create a user who is
@@ -353,19 +435,15 @@ in
 
         systemd.services = lib.mapAttrs' (
           name: vm:
-          lib.nameValuePair "pt-vm-${name}" (
+          lib.nameValuePair "pt-vm@${name}" (
             ptLib.vmService {
-              inherit name ptStatus;
-              inherit (vm) waitSeconds user;
+              inherit name vm ptVm;
               wantedBy = lib.optional vm.autoStart "multi-user.target";
-              launcher = "${pkgs.writeShellScript "pt-vm-${name}" (
-                ptLib.vmLauncher {
-                  inherit ptStatus;
-                  inherit (vm) qemu qemuArgs xVga;
-                }
-              )}";
             }
           )
+        ) enabledVms;
+        environment.etc = lib.mapAttrs' (
+          name: vm: lib.nameValuePair "pt/vm/${name}.conf" { text = ptLib.vmConfText name vm; }
         ) enabledVms;
       }
 

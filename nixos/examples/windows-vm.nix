@@ -52,25 +52,19 @@
       # (a member of hardware.pt.vfioGroup; not created by pt).
       vfioUsers = [ "alice" ];
 
+      # pt-vm@windows.service: pt-vm checks the devices, the memory-lock
+      # limit (LimitMEMLOCK follows memory) and the disk, gives the VM its
+      # own OVMF VARS, drops to alice and runs QEMU (pt-vm(8)).
       vmServices.windows = {
         user = "alice";
         waitSeconds = 30;
+        memory = 12288;
+        cpus = 6;
+        firmware = "ovmf";
+        usb = [ "046d:c539" ]; # a Logitech receiver, when plugged in
         qemuArgs = [
-          "-name"
-          "windows"
-          "-machine"
-          "q35,accel=kvm"
           "-cpu"
           "host"
-          "-smp"
-          "6"
-          "-m"
-          "12G"
-          "-drive"
-          "if=pflash,format=raw,readonly=on,file=${pkgs.OVMF.fd}/FV/OVMF_CODE.fd"
-          "-drive"
-          # a copy of ${pkgs.OVMF.fd}/FV/OVMF_VARS.fd, writable by alice
-          "if=pflash,format=raw,file=/var/lib/vms/windows-vars.fd"
           "-drive"
           "file=/var/lib/vms/windows.qcow2,if=virtio,format=qcow2"
           "-nic"

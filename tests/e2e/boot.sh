@@ -68,7 +68,7 @@ VMLINUZ=$(sed -n 's/^VMLINUZ=//p' "$ENVF")
 # no_timer_check: under TCG on a loaded host the kernel's early check of
 # the IO-APIC timer can fail ("timer doesn't work through
 # Interrupt-remapped IO-APIC") and panic; the check tests the emulator's
-# speed, not anything pt does. Seen on 6.1 and on 6.12 (FACTS.md k).
+# speed, not anything pt does. Seen on 6.1 and on 6.12 (FACTS.md l).
 APPEND="console=ttyS0 panic=-1 no_timer_check"
 [ -z "$IOMMU_ON" ] || APPEND="$APPEND intel_iommu=on"
 APPEND="$APPEND$EXTRA"

@@ -9,13 +9,13 @@
 # under /usr/lib/modules) and the same 6.12 with its modules recompressed
 # as .ko.zst. Every scenario runs on 6.1 and 6.12; on 6.12-zst only those
 # of ZST_SCEN (below) unless scenarios are named. Where the kernels differ,
-# kfact (below) says what each one does (FACTS.md, section k).
+# kfact (below) says what each one does (FACTS.md, section l).
 #
 # BUILD_DIR defaults to REPO/build; a first argument that is a scenario
 # name is taken as a scenario. Without scenarios, all run, in this order:
 #   edu gpu-slot twin-nics recover pinned-mismatch bad-spec no-iommu off
 #   dryrun root-port config config-override chain-init no-vfio-module
-#   root-guard root-unresolved fb-release fb-keep status
+#   root-guard root-unresolved fb-release fb-keep status chipset-group
 #
 # On a fresh Debian 12 machine it installs what is missing (apt-get),
 # builds the static agent (make static) when it is missing or older than
@@ -49,7 +49,7 @@ REPO=$(cd "$E2E_DIR/../.." && pwd)
 
 ALL=(edu gpu-slot twin-nics recover pinned-mismatch bad-spec no-iommu off dryrun
     root-port config config-override chain-init no-vfio-module root-guard root-unresolved
-    fb-release fb-keep status)
+    fb-release fb-keep status chipset-group)
 # Two boots at a time on two cores or more (each QEMU is one TCG thread).
 JOBS=${PT_E2E_JOBS:-$(if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then echo 2; else echo 1; fi)}
 # The zstd boot proves the zstd decoder (the agent loads vfio-pci from
@@ -120,6 +120,7 @@ initrd_of() {
         no-vfio-module) echo novfio ;;
         root-guard | root-unresolved) echo disk ;;
         status) echo status ;;
+        chipset-group) echo chipset ;;
         *) echo std ;;
     esac
 }
@@ -130,6 +131,8 @@ cat >"$RUN/pt.conf" <<'CONF'
 devices = 1234:11e8
 onfail = keep
 CONF
+# shellcheck source-path=SCRIPTDIR source=chipset.sh
+. "$E2E_DIR/chipset.sh"
 declare -A BUILT=()
 for r in "${RUNS[@]}"; do
     s=${r% *} k=${r#* }
@@ -158,6 +161,7 @@ for r in "${RUNS[@]}"; do
             [ ! -f /usr/share/misc/pci.ids ] || ids=(-f /usr/share/misc/pci.ids:/usr/share/misc/pci.ids)
             e2e_initrd "$BUILD" "$RUN/$k/status.cpio" "${kopt[@]}" -f "$BUILD/static/pt-status:/sbin/pt-status" "${ids[@]}"
             ;;
+        chipset) e2e_chipset_initrd "$BUILD" "$RUN/$k/chipset.cpio" ;;
     esac || e2e_die "building the $v initramfs for $k failed"
     if [ "$v" = novfio ] && cpio -t --quiet <"$RUN/$k/novfio.cpio" | grep -q '/vfio-pci\.ko'; then
         e2e_die "the $k novfio initramfs still holds vfio-pci.ko"
@@ -172,7 +176,7 @@ e2e_step "agent $E2E_AGENT, ${#RUNS[@]} boots on ${#KERNELS[@]} kernels, $JOBS a
 
 # ---- where the kernels differ ---------------------------------------------------
 # kfact KEY: what the kernel of the current run (K) does; found by running
-# each kernel (FACTS.md, section k).
+# each kernel (FACTS.md, section l).
 kfact() {
     case $1/$K in
         # /dev/vfio/N's char major with the std initramfs's modules (the
@@ -387,7 +391,7 @@ sc_gpu_slot() {
     bound 0000:00:05.0
     bound 0000:00:05.1
     dev_is 0000:00:05.0 selected_by 1234:1111
-    dev_is 0000:00:05.1 selected_by "group of 0000:00:05.0"
+    dev_is 0000:00:05.1 selected_by "group of 1234:1111"
     dev_is 0000:00:05.0 boot_vga true
     dev_is 0000:00:05.1 boot_vga false
     local g
@@ -432,7 +436,7 @@ sc_recover() {
         bound "$a" recovered
         dev_is "$a" driver_before "$(pci pci-before "$a" driver)"
     done
-    dev_is 0000:00:05.1 selected_by "group of 0000:00:05.0"
+    dev_is 0000:00:05.1 selected_by "group of 1234:1111"
     kmsg_has 'pt-agent: .*3 recovered'
     vfio_pci_file
 }

@@ -134,6 +134,10 @@ in_root() {
 	# shellcheck disable=SC2016 # expanded by the inner shell
 	unshare -m --propagation private /bin/bash -eu -c '
 		root=$1 cmd=$2
+		# The root a mount point of its own, as a machine'"'"'s / is: a
+		# chroot into a plain directory makes unshare -m inside fail
+		# ("cannot change root filesystem propagation").
+		mount --bind "$root" "$root"
 		mount --rbind /dev "$root/dev"
 		mount -t proc proc "$root/proc"
 		mount --rbind /sys "$root/sys"

@@ -21,6 +21,31 @@ let
 
   root = ../..;
   ptLib = import (root + "/nixos/lib.nix");
+  # A hardware.pt.vmServices value, as the module's options give it.
+  vmWin = {
+    devices = "10de:1c03, 10de:10f1";
+    waitSeconds = 30;
+    memory = 8192;
+    cpus = 4;
+    machine = "q35";
+    xVga = false;
+    qemu = "/bin/qemu";
+    firmware = "ovmf";
+    ovmfCode = "/ovmf/FV/OVMF_CODE.fd";
+    ovmfVarsTemplate = "/ovmf/FV/OVMF_VARS.fd";
+    usb = [
+      "046d:c539"
+      "0416"
+    ];
+    disks = [ "/dev/disk/by-id/ata-WIN" ];
+    user = "alice";
+    qemuArgs = [
+      "-cpu"
+      "host"
+      "-name"
+      "it's a VM"
+    ];
+  };
   grammar = import ./grammar.nix;
   stubs = import ./stubs.nix;
   known = import ./nixos-options.nix;
@@ -246,66 +271,65 @@ let
       "vfio_iommu_type1"
       "vfio_pci"
     ])
-    (eq "VM service: waits for pt-status, unlimited memlock, runs as the user"
-      (ptLib.vmService {
-        name = "win";
-        inherit ptStatus;
-        launcher = "/launcher";
-        user = "alice";
-        wantedBy = [ "multi-user.target" ];
-      })
-      {
-        description = "VM win with the devices pt handed to vfio-pci";
-        wantedBy = [ "multi-user.target" ];
-        after = [ "network.target" ];
-        serviceConfig = {
-          Type = "simple";
-          ExecStartPre = "${ptStatus} --wait 30";
-          TimeoutStartSec = "60s";
-          ExecStart = "/launcher";
-          LimitMEMLOCK = "infinity";
-          Restart = "no";
-          User = "alice";
+    (eq "VM service: pt-vm start NAME, LimitMEMLOCK = memory + pt-vm's margin" (
+      let
+        u = ptLib.vmService {
+          name = "win";
+          ptVm = "/bin/pt-vm";
+          vm = vmWin;
+          wantedBy = [ "multi-user.target" ];
         };
+      in
+      {
+        inherit (u) wantedBy description;
+        inherit (u.serviceConfig) ExecStart LimitMEMLOCK Type;
+        user = u.serviceConfig.User or null;
       }
-    )
+    ) {
+      wantedBy = [ "multi-user.target" ];
+      description = "pt-vm: VM win with the devices pt bound";
+      ExecStart = "/bin/pt-vm start win";
+      LimitMEMLOCK = "8320M";
+      Type = "simple";
+      user = null; # pt-vm drops to vm.user itself, after its checks
+    })
     (eq "VM service: the start timeout follows the wait (systemd's 90 s would cut it)"
       (ptLib.vmService {
         name = "win";
-        inherit ptStatus;
-        launcher = "/launcher";
-        waitSeconds = 300;
-      }).serviceConfig
-      {
-        Type = "simple";
-        ExecStartPre = "${ptStatus} --wait 300";
-        TimeoutStartSec = "330s";
-        ExecStart = "/launcher";
-        LimitMEMLOCK = "infinity";
-        Restart = "no";
-      }
+        ptVm = "/bin/pt-vm";
+        vm = vmWin // { waitSeconds = 300; };
+      }).serviceConfig.TimeoutStartSec
+      "330s"
     )
-    (eq "VM launcher: qemu-args --x-vga, arguments quoted for the shell"
-      (ptLib.vmLauncher {
-        inherit ptStatus;
-        qemu = "/bin/qemu";
-        qemuArgs = [
-          "-name"
-          "it's a VM"
-        ];
-        xVga = true;
-      })
-      ''
-        set -eu -o pipefail
-        vfio_args=$(${ptStatus} qemu-args --x-vga)
-        if [ -z "$vfio_args" ]; then
-          echo "pt-status qemu-args printed nothing: no device is bound to vfio-pci" >&2
-          exit 1
-        fi
-        # shellcheck disable=SC2086 # one word per argument
-        exec '/bin/qemu' $vfio_args '-name' 'it'\'''s a VM'
-      ''
-    )
+    (eq "VM file: every option as a pt-vm key, qemuArgs as extra words" (ptLib.vmConfText "win" vmWin) ''
+      # hardware.pt.vmServices.win (NixOS); see pt-vm(8)
+      devices = 10de:1c03, 10de:10f1
+      wait = 30
+      memory = 8192M
+      cpus = 4
+      machine = q35
+      x_vga = no
+      qemu = /bin/qemu
+      firmware = ovmf
+      ovmf_code = /ovmf/FV/OVMF_CODE.fd
+      ovmf_vars_template = /ovmf/FV/OVMF_VARS.fd
+      usb = 046d:c539, 0416
+      disk = /dev/disk/by-id/ata-WIN
+      user = alice
+      extra = -cpu host -name "it's a VM"
+    '')
+    (eq "VM udev rules: as pt-vm udev-rules writes them (lower-case ids)" (ptLib.vmUdevRules "win" (vmWin // { usb = [ "046D:C539" "0416" ]; }) "vfio") ''
+      # pt-vm win: usb = 046D:C539
+      SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="046d", ATTR{idProduct}=="c539", GROUP="vfio", MODE="0660"
+      # pt-vm win: usb = 0416
+      SUBSYSTEM=="usb", ENV{DEVTYPE}=="usb_device", ATTR{idVendor}=="0416", GROUP="vfio", MODE="0660"
+    '')
+    (eq "VM file: a qemuArgs word pt-vm cannot carry is an evaluation error" (
+      (builtins.tryEval (ptLib.vmConfText "win" (vmWin // { qemuArgs = [ "a#b" ]; }))).success
+    ) false)
+    (eq "VM udev rules: a bad USB id is an evaluation error" (
+      (builtins.tryEval (ptLib.vmUdevRules "win" (vmWin // { usb = [ "46d" ]; }) "vfio")).success
+    ) false)
   ];
 
   # ---- assertions and warnings ---------------------------------------------------------
@@ -473,13 +497,11 @@ let
     set = {
       devices = gtx;
       vfioUsers = [ "bob" ];
-      vmServices.windows = {
+      vmServices.windows = vmWin // {
         enable = true;
-        qemu = "/bin/qemu";
-        qemuArgs = [ "-m" "4G" ];
-        xVga = false;
-        waitSeconds = 30;
-        user = "alice";
+        memory = 4096;
+        qemuArgs = [ "-vga" "none" ];
+        usb = [ "046d:c539" ];
         autoStart = true;
       };
     };
@@ -583,21 +605,29 @@ let
         kvm.members = [ ];
       };
     })
-    (eq "module: VM service ExecStartPre and ExecStart" (
+    (eq "module: VM service pt-vm@windows runs pt-vm, its file in /etc/pt/vm" (
       let
-        s = (withVm.get "systemd.services").pt-vm-windows;
+        s = (withVm.get "systemd.services")."pt-vm@windows";
+        etc = (withVm.get "environment.etc")."pt/vm/windows.conf".text;
       in
       {
-        inherit (s.serviceConfig) ExecStartPre User;
-        launcher = builtins.match "${store}-pt-vm-windows" s.serviceConfig.ExecStart != null;
+        inherit (s.serviceConfig) ExecStart LimitMEMLOCK;
         inherit (s) wantedBy;
+        mem = hasInfix "\nmemory = 4096M\n" etc;
+        user = hasInfix "\nuser = alice\n" etc;
+        extra = hasInfix "\nextra = -vga none\n" etc;
       }
     ) {
-      ExecStartPre = "${ptStatus} --wait 30";
-      User = "alice";
-      launcher = true;
+      ExecStart = "${store}-pt-0.1.0/bin/pt-vm start windows";
+      LimitMEMLOCK = "4224M";
       wantedBy = [ "multi-user.target" ];
+      mem = true;
+      user = true;
+      extra = true;
     })
+    (eq "module: the VM's USB devices get a udev rule for vfioGroup" (
+      hasInfix ''ATTR{idVendor}=="046d", ATTR{idProduct}=="c539", GROUP="vfio"'' (withVm.get "services.udev.extraRules")
+    ) true)
     (eq "module: VM user gets vfio and kvm, vfioUsers get vfio, as group members; no users.users" {
       users = withVm.get "users.users";
       groups = withVm.get "users.groups";
@@ -677,18 +707,22 @@ let
       };
       tags = [ "windows-vm" ];
     })
-    (eq "example: the VM service starts at boot as alice" (
+    (eq "example: the VM service starts at boot, pt-vm drops to alice" (
       let
-        s = (exModule.get "systemd.services").pt-vm-windows;
+        s = (exModule.get "systemd.services")."pt-vm@windows";
+        etc = (exModule.get "environment.etc")."pt/vm/windows.conf".text;
       in
       {
         inherit (s) wantedBy;
-        inherit (s.serviceConfig) User ExecStartPre;
+        inherit (s.serviceConfig) LimitMEMLOCK;
+        user = hasInfix "\nuser = alice\n" etc;
+        ovmf = hasInfix "\nfirmware = ovmf\n" etc;
       }
     ) {
       wantedBy = [ "multi-user.target" ];
-      User = "alice";
-      ExecStartPre = "${ptStatus} --wait 30";
+      LimitMEMLOCK = "12416M";
+      user = true;
+      ovmf = true;
     })
   ];
 in

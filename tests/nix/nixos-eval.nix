@@ -29,6 +29,8 @@ let
   baseModules = [
     (evalDir + "/declarations.nix")
     (evalDir + "/extra-arguments.nix")
+    # environment.etc: not among the provided declarations; a stand-in.
+    ./etc-declaration.nix
     (nixosModules + "/misc/assertions.nix")
     (nixosModules + "/misc/meta.nix")
     (nixosModules + "/misc/label.nix")

@@ -39,6 +39,8 @@
   "boot.initrd.systemd.contents"
   # nixos/modules/config/system-path.nix
   "environment.systemPackages"
+  # nixos/modules/system/etc/etc.nix (pt-vm's VM files)
+  "environment.etc"
   # nixos/modules/services/hardware/udev.nix
   "services.udev.extraRules"
   # nixos/modules/config/users-groups.nix (users.users is NOT here: the

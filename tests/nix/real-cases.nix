@@ -124,13 +124,22 @@ let
           enable = true;
           qemu = "${pkgs.qemu_kvm}/bin/qemu-system-x86_64";
           qemuArgs = [
-            "-m"
-            "8G"
+            "-cpu"
+            "host"
           ];
           xVga = true;
           waitSeconds = 600;
           user = "dave";
           autoStart = false;
+          devices = "10de:1c03, 10de:10f1";
+          memory = 8192;
+          cpus = 4;
+          machine = "q35";
+          firmware = "ovmf";
+          ovmfCode = "/run/ovmf/OVMF_CODE.fd";
+          ovmfVarsTemplate = "/run/ovmf/OVMF_VARS.fd";
+          usb = [ "046d:c539" ];
+          disks = [ "/dev/disk/by-id/ata-WIN" ];
         };
       };
     };
@@ -251,9 +260,9 @@ let
 
   # ---- the values, as NixOS merged them -------------------------------------------
   agentOf = c: "${c.hardware.pt.agentPackage}/bin/pt-agent";
-  ptStatusOf = c: "${c.hardware.pt.package}/bin/pt-status";
+  ptVmOf = c: "${c.hardware.pt.package}/bin/pt-vm";
   initrdUnit = c: c.boot.initrd.systemd.units."pt-agent.service".text;
-  vmUnit = c: n: c.systemd.units."pt-vm-${n}.service".text;
+  vmUnit = c: n: c.systemd.units."pt-vm@${n}.service".text;
   unitLines = text: filter (l: l != "") (lib.splitString "\n" text);
   hasLine = text: l: elem l (unitLines text);
   ptParams = c: filter (hasPrefix "pt.") c.boot.kernelParams;
@@ -458,15 +467,17 @@ let
       kvm = [ "dave" ];
       udev = true;
     })
-    (eq "every option: the VM unit (not started at boot, timeout 600+30 s, custom pt-status)" (
-      filter (l: builtins.match "(WantedBy|TimeoutStartSec|ExecStartPre|User)=.*" l != null) (
+    (eq "every option: the VM unit (not started at boot, timeout 600+30 s, custom pt-vm)" (
+      filter (l: builtins.match "(WantedBy|TimeoutStartSec|ExecStart|User)=.*" l != null) (
         unitLines (vmUnit everyCfg "win")
       )
     ) [
-      "ExecStartPre=${pkgs.pt-custom}/bin/pt-status --wait 600"
+      "ExecStart=${pkgs.pt-custom}/bin/pt-vm start win"
       "TimeoutStartSec=630s"
-      "User=dave"
     ])
+    (eq "every option: the VM file names the VM's user (pt-vm drops to it)" (
+      hasInfix "user = dave\n" everyCfg.environment.etc."pt/vm/win.conf".text
+    ) true)
 
     # ---- users and VM services ----
     (eq "users: vfioUsers and VM users become group members; no user is created" {
@@ -484,20 +495,19 @@ let
       kvm = [ "carol" ];
     })
     (eq "VM services: enabled ones only, start timeout follows waitSeconds" {
-      services = filter (hasPrefix "pt-vm-") (attrNames (cfgOf "vms").systemd.services);
-      windows = filter (l: builtins.match "(TimeoutStartSec|ExecStartPre|User|WantedBy)=.*" l != null) (
+      services = filter (hasPrefix "pt-vm@") (attrNames (cfgOf "vms").systemd.services);
+      windows = filter (l: builtins.match "(TimeoutStartSec|ExecStart|User|WantedBy)=.*" l != null) (
         unitLines (vmUnit (cfgOf "vms") "windows")
       );
       linuxTimeout = hasLine (vmUnit (cfgOf "vms") "linux") "TimeoutStartSec=${toString (30 + ptLib.vmStartMarginSeconds)}s";
     } {
       services = [
-        "pt-vm-linux"
-        "pt-vm-windows"
+        "pt-vm@linux"
+        "pt-vm@windows"
       ];
       windows = [
-        "ExecStartPre=${ptStatusOf (cfgOf "vms")} --wait 300"
+        "ExecStart=${ptVmOf (cfgOf "vms")} start windows"
         "TimeoutStartSec=330s"
-        "User=carol"
         "WantedBy=multi-user.target"
       ];
       linuxTimeout = true;
@@ -539,7 +549,7 @@ let
           params = sort (a: b: a < b) c.boot.kernelParams;
           label = hasPrefix "windows-vm-" c.system.nixos.label;
           defaultUnit = c.systemd.defaultUnit;
-          vm = hasLine (vmUnit c "windows") "User=alice";
+          vm = hasInfix "user = alice\n" c.environment.etc."pt/vm/windows.conf".text;
           initrdUnit = c.boot.initrd.systemd.units ? "pt-agent.service";
           preDevice = hasInfix "pt-agent" c.boot.initrd.preDeviceCommands;
           vfio = members c "vfio";
@@ -627,33 +637,14 @@ let
     }
     ++ mapAttrsToList (vm: _: {
       dir = "${name}/system";
-      file = "pt-vm-${vm}.service";
+      file = "pt-vm@${vm}.service";
       text = vmUnit config vm;
     }) (lib.filterAttrs (_: v: v.enable) config.hardware.pt.vmServices)
   ) unitSets;
-  # The launcher each VM unit runs, as the module writes it (the stand-in
-  # writeShellScript names it by its text: a unit that ran anything else
-  # would name a file that does not exist).
-  files = unique (
-    concatMap (
-      { config, ... }:
-      mapAttrsToList (
-        name: vm:
-        let
-          f = pkgs.writeShellScript "pt-vm-${name}" (
-            ptLib.vmLauncher {
-              ptStatus = ptStatusOf config;
-              inherit (vm) qemu qemuArgs xVga;
-            }
-          );
-        in
-        {
-          path = f.outPath;
-          inherit (f) text;
-        }
-      ) (lib.filterAttrs (_: v: v.enable) config.hardware.pt.vmServices)
-    ) unitSets
-  );
+  # Files the units run besides the stand-ins' programs: none since a VM
+  # unit runs pt-vm itself (its VM file is checked by the real pt-vm in
+  # tests/nix/cases.nix).
+  files = [ ];
 
   # ---- configurations that must fail ------------------------------------------------------
   mutant = name: file: /. + "${mutants}/${name}/nixos/${file}";
@@ -754,13 +745,13 @@ let
         "A definition for option `hardware.pt.waitMs' is not of type `null or signed integer'"
       ];
     };
-    wait-seconds-beyond-pt-status = {
+    wait-seconds-beyond-pt-vm = {
       run = h.force (nixosSystem [
         moduleFile
         (on { vmServices.w.waitSeconds = ptLib.vmWaitMaxSeconds + 1; })
       ]);
       expect = [
-        "hardware.pt.vmServices.w.waitSeconds' is not of type `integer between 0 and 86400 (both inclusive)'"
+        "hardware.pt.vmServices.w.waitSeconds' is not of type `integer between 0 and 3600 (both inclusive)'"
       ];
     };
     misspelt-device-field = {

@@ -44,6 +44,7 @@ let
   pt = pkg "pt-0.1.0" [
     "pt-agent"
     "pt-status"
+    "pt-vm"
   ];
   ptStatic = pkg "pt-static-0.1.0" [ "pt-agent" ];
   # Other builds of pt, for tests that set hardware.pt.package and
@@ -51,6 +52,7 @@ let
   ptCustom = pkg "pt-custom-0.1.0" [
     "pt-agent"
     "pt-status"
+    "pt-vm"
   ];
   ptCustomStatic = pkg "pt-custom-static-0.1.0" [ "pt-agent" ];
   qemu = pkg "qemu-host-cpu-only-10.0.0" [ "qemu-system-x86_64" ];

@@ -235,9 +235,16 @@ check node-missing-status "$r"
 # ---- a user who cannot open /dev/vfio/15 (needs root to become nobody) -----------------
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	chmod 0755 "$tmp"
-	RUNAS=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	# The memory-lock limit as a default system sets it (8 MiB), whatever
+	# this machine's: the report depends on it for a user who is not root.
+	RUNAS=(prlimit --memlock=8388608:8388608 setpriv --reuid=65534 --regid=65534 --clear-groups)
 	check node-access-status "$tmp/base"
+	chmod 0666 "$tmp/base/dev/vfio/15"
+	check memlock-unknown-status "$tmp/base"
+	check memlock-short-status "$tmp/base" --memory 2G
+	chmod 0660 "$tmp/base/dev/vfio/15"
 	RUNAS=()
+	check memlock-root-status "$tmp/base" --memory 64G
 else
 	echo "SKIP node-access-status (needs root and setpriv)"
 fi
@@ -360,6 +367,43 @@ mv "$r/run/pt/state.json" "$tmp/late-state.json"
 ) &
 timed wait-late-state 400 4000 "$r" --wait 5 qemu-args
 wait
+
+# ---- real machines' published IOMMU groups (tests/status/machines/) ---------------------
+# For each: pt-status groups; suggest for the device the machine is about;
+# pt-agent's dry-run plans for it by id, by slot and pinned, under each group
+# policy. Its pt-agent is the one beside this pt-status.
+agent=$(dirname "$bin")/pt-agent
+for m in "$here"/machines/*.machine; do
+	name=machine-$(basename "$m" .machine)
+	r=$tmp/$name
+	tree_machine "$r" "$m"
+	{
+		transcript "$r" groups
+		while read -r what arg; do
+			case $what in
+			suggest) transcript "$r" suggest "$arg" ;;
+			plan)
+				echo "\$ pt-agent --dry-run --cmdline '$arg'"
+				rc=0
+				"$agent" --sysroot "$r" --cmdline "$arg" --dry-run >"$tmp/out" 2>&1 || rc=$?
+				grep -v '^Module ' "$tmp/out" || true
+				echo "--- exit $rc"
+				;;
+			esac
+		done <"$m"
+	} | sed "s|$tmp|TMP|g" >"$tmp/got"
+	if [ "$update" = 1 ]; then
+		cp "$tmp/got" "$golden/$name.txt"
+	fi
+	if [ ! -f "$golden/$name.txt" ]; then
+		bad "$name" "no golden file $golden/$name.txt (UPDATE_GOLDEN=1 writes it)"
+	elif diff -u "$golden/$name.txt" "$tmp/got" >"$tmp/diff"; then
+		ok "$name"
+	else
+		bad "$name" "output differs from golden/$name.txt:"
+		cat "$tmp/diff"
+	fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

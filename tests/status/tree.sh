@@ -24,6 +24,8 @@ tree_new() {
 		"$r/sys/kernel/iommu_groups" "$r/proc/sys/kernel/random" "$r/dev/vfio" \
 		"$r/run" "$r/etc" "$r/usr/share/misc"
 	echo "$TREE_BOOT_ID" >"$r/proc/sys/kernel/random/boot_id"
+	echo "${TREE_OSRELEASE-6.1.0-13-amd64}" >"$r/proc/sys/kernel/osrelease"
+	if [ -z "${TREE_OSRELEASE-x}" ]; then rm "$r/proc/sys/kernel/osrelease"; fi
 	: >"$r/dev/vfio/vfio"
 	chmod 0666 "$r/dev/vfio/vfio"
 	printf 'owner:x:%s:%s::/:/bin/false\n' "$(id -u)" "$(id -g)" >"$r/etc/passwd"
@@ -31,20 +33,36 @@ tree_new() {
 	cp "$TREE_HERE/pci.ids" "$r/usr/share/misc/pci.ids"
 }
 
-# tree_func ROOT ADDR VENDOR:DEVICE CLASS GROUP [DRIVER] [BOOT_VGA]
-# A PCI function (subsystem ids = vendor:device). GROUP "-": no IOMMU group.
+# tree_func ROOT ADDR VENDOR:DEVICE CLASS GROUP [DRIVER] [BOOT_VGA] [SUBVENDOR:SUBDEVICE]
+# A PCI function (subsystem ids = vendor:device unless given). GROUP "-": no
+# IOMMU group. Its config space holds the ids and the header type (1 for a
+# PCI-to-PCI bridge, 2 for CardBus, else 0), the first 64 bytes as an
+# unprivileged reader gets them.
 tree_func() {
-	local r=$1 addr=$2 id=$3 class=$4 group=$5 driver=${6:-} vga=${7:-0}
-	local v=${id%%:*} d=${id##*:} cls=${class^^} dir
+	local r=$1 addr=$2 id=$3 class=$4 group=$5 driver=${6:-} vga=${7:-0} sub=${8:-$3}
+	local v=${id%%:*} d=${id##*:} cls=${class^^} dir hdr=00
+	local sv=${sub%%:*} sd=${sub##*:}
 	dir=$r/sys/devices/pci0000:00/$addr
 	mkdir -p "$dir"
 	printf '0x%s\n' "$v" >"$dir/vendor"
 	printf '0x%s\n' "$d" >"$dir/device"
-	printf '0x%s\n' "$v" >"$dir/subsystem_vendor"
-	printf '0x%s\n' "$d" >"$dir/subsystem_device"
+	printf '0x%s\n' "$sv" >"$dir/subsystem_vendor"
+	printf '0x%s\n' "$sd" >"$dir/subsystem_device"
 	printf '0x%s\n' "$class" >"$dir/class"
-	printf 'pci:v0000%sd0000%ssv0000%ssd0000%sbc%ssc%si%s\n' "${v^^}" "${d^^}" "${v^^}" \
-		"${d^^}" "${cls:0:2}" "${cls:2:2}" "${cls:4:2}" >"$dir/modalias"
+	printf 'pci:v0000%sd0000%ssv0000%ssd0000%sbc%ssc%si%s\n' "${v^^}" "${d^^}" "${sv^^}" \
+		"${sd^^}" "${cls:0:2}" "${cls:2:2}" "${cls:4:2}" >"$dir/modalias"
+	case ${class:0:4} in
+	0604 | 0609) hdr=01 ;;
+	0607) hdr=02 ;;
+	esac
+	{
+		# shellcheck disable=SC2059 # the bytes are the format: hex escapes
+		printf "\\x${v:2:2}\\x${v:0:2}\\x${d:2:2}\\x${d:0:2}"
+		head -c 10 /dev/zero
+		# shellcheck disable=SC2059
+		printf "\\x$hdr"
+		head -c 49 /dev/zero
+	} >"$dir/config"
 	echo '(null)' >"$dir/driver_override"
 	if [ "${class:0:4}" = 0300 ]; then
 		echo "$vga" >"$dir/boot_vga"
@@ -134,4 +152,37 @@ st_write() {
 			       blockers: []}))),
 		 errors: $errors, warnings: $warnings, result: $result}' \
 		>"$r/run/pt/state.json"
+}
+
+# tree_machine ROOT FILE: a machine from tests/status/machines/NAME.machine:
+#   osrelease RELEASE | osrelease -     (- : the file is missing)
+#   fn GROUP ADDR VENDOR:DEVICE CLASS DRIVER|- [vga] [sub=SV:SD]
+tree_machine() {
+	local r=$1 file=$2 what group addr id class driver rest vga sub
+	TREE_OSRELEASE="" tree_new "$r"
+	cp "$TREE_HERE/machines/pci.ids" "$r/usr/share/misc/pci.ids"
+	# For pt-agent --dry-run: vfio-pci and vfio_iommu_type1 count as loaded.
+	mkdir -p "$r/sys/module/vfio_pci" "$r/sys/module/vfio_iommu_type1" \
+		"$r/sys/bus/pci/drivers/vfio-pci"
+	echo live >"$r/sys/module/vfio_pci/initstate"
+	echo live >"$r/sys/module/vfio_iommu_type1/initstate"
+	while read -r what group addr id class driver rest; do
+		case $what in
+		osrelease)
+			if [ "$group" != - ]; then echo "$group" >"$r/proc/sys/kernel/osrelease"; fi
+			;;
+		fn)
+			vga=0
+			sub=$id
+			for w in $rest; do
+				case $w in
+				vga) vga=1 ;;
+				sub=*) sub=${w#sub=} ;;
+				esac
+			done
+			[ "$driver" = - ] && driver=
+			tree_func "$r" "$addr" "$id" "$class" "$group" "$driver" "$vga" "$sub"
+			;;
+		esac
+	done <"$file"
 }
