@@ -45,7 +45,7 @@ CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 # The core, shared by pt-agent and the tests. main() lives apart.
 CORE := util spec cmdline config log mark sysfs watch pci group plan bind modules rootdev fb json jsonr \
-	state agent chaininit
+	state agent chaininit variants
 # pt-status: the core plus its own files; libpci only here.
 STATUS := text names node stateread groups status report statusjson qemuargs vmhost
 # pt-vm: pt-status's parts plus its own.
@@ -205,8 +205,9 @@ check-status: all static
 check-nix:
 	bash tests/nix/run.sh
 
-# The integrations through the real generators (dracut, initramfs-tools),
-# booted in QEMU into a real root file system. As root.
+# The integrations through the real generators (dracut, initramfs-tools,
+# mkinitcpio from ../shared/mkinitcpio), booted in QEMU into a real root
+# file system; the vfio-pci variant drivers each one puts in. As root.
 check-integration: static
 	tests/integration/run.sh $(BUILD)
 

@@ -27,6 +27,7 @@
 #include "spec.h"
 #include "state.h"
 #include "sysfs.h"
+#include "variants.h"
 #include "watch.h"
 
 #define CMDLINE_MAX (64u * 1024u)
@@ -70,6 +71,8 @@ static void usage(FILE *out)
 		"       pt-agent [OPTIONS] release LIST     give LIST back to the host\n"
 		"       pt-agent [OPTIONS] root-devices     the root's PCI functions, for "
 		"protect=\n"
+		"       pt-agent vfio-variants --moddir DIR ...  the vfio-pci variant drivers an\n"
+		"                                           initramfs needs (see --help there)\n"
 		"\n"
 		"Boot mode hands the PCI functions listed in pt.devices= (kernel command line)\n"
 		"or in /etc/pt.conf to vfio-pci, early in the initramfs, and records what\n"
@@ -814,6 +817,12 @@ static void print_dry_run(struct run *run, const char *result)
 	       pt_onfail_name(run->opts.onfail), pt_fb_name(run->opts.fb));
 	if (run->iommu_checked)
 		printf("IOMMU: %s\n", run->report.iommu ? "on" : "OFF (no IOMMU groups)");
+	if (run->planned) {
+		char rule[300];
+
+		pt_kernel_describe(&run->plan.kernel, rule, sizeof(rule));
+		printf("Kernel rule: %s\n", rule);
+	}
 	for (size_t i = 0; i < run->n_modules; i++)
 		printf("Module %s: %s%s%s\n", run->modules[i].name,
 		       run->modules[i].result == PT_MOD_SKIPPED
@@ -1222,6 +1231,9 @@ int pt_agent_main(int argc, char **argv)
 	struct run *run;
 	int c, ret = 0;
 
+	/* A build-time command for the initramfs hooks, with its own options. */
+	if (argc > 1 && streq(argv[1], "vfio-variants"))
+		return pt_variants_main(argc - 1, argv + 1);
 	optind = 0; /* callable more than once (the tests do) */
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) >= 0) {

@@ -124,6 +124,11 @@ enum pt_gm pt_group_member(const struct pt_kernel *k, const struct pt_pci_func *
 	return pt_driver_manages_dma(f->driver) ? PT_GM_OWN_DMA : PT_GM_HOST_DRIVER;
 }
 
+bool pt_group_bridge_in_slot(const struct pt_pci_func *m, const struct pt_addr *slot)
+{
+	return m && !m->id_err && pt_pci_is_bridge(m) && pt_addr_same_slot(slot, &m->addr);
+}
+
 const char *pt_gverdict_name(enum pt_gverdict v)
 {
 	static const char *const names[] = {
@@ -185,7 +190,7 @@ int pt_group_assess(const struct pt_kernel *k, const struct pt_pci_func *const *
 		for (size_t j = 0; j < ret->n_fixed_blockers; j++)
 			listed |= ret->fixed_blockers[j] == f;
 		for (size_t s = 0; s < ret->n_slots && !listed; s++)
-			if (pt_addr_same_slot(&ret->slots[s], &f->addr)) {
+			if (pt_group_bridge_in_slot(f, &ret->slots[s])) {
 				ret->fixed_blockers[ret->n_fixed_blockers++] = f;
 				listed = true;
 			}

@@ -111,6 +111,15 @@ const char *pt_gm_name(enum pt_gm v);
 enum pt_gm pt_group_member(const struct pt_kernel *k, const struct pt_pci_func *f,
 			   enum pt_when when, bool taken);
 
+/*
+ * Does bridge m keep a group from a guest because it sits in the slot of a
+ * function to take (slot)? Then the slot is not a card but the chipset (an
+ * AMD 400-series chipset's USB, SATA and bridges are one device), holding
+ * the host's own disks and slots. Not the kernel's rule but pt's, applied
+ * at boot (plan.c) and in pt-status alike.
+ */
+bool pt_group_bridge_in_slot(const struct pt_pci_func *m, const struct pt_addr *slot);
+
 /* ---- a whole group, for a person choosing what to list ------------------------------ */
 
 enum pt_gverdict {

@@ -14,9 +14,11 @@ void pt_json_init(struct pt_json *j, struct pt_buf *out)
 
 static void indent(struct pt_json *j)
 {
-	pt_buf_putc(j->out, '\n');
-	for (unsigned i = 0; i < j->depth; i++)
-		pt_buf_puts(j->out, "  ");
+	/* A new line and two spaces a level, in one addition. */
+	static const char nl[] = "\n                                ";
+	_Static_assert(sizeof(nl) - 1 >= 1 + 2 * PT_JSON_MAX_DEPTH, "room for every level");
+
+	pt_buf_add(j->out, nl, 1 + 2 * (size_t)j->depth);
 }
 
 /* Before a value: a comma and a new line, unless it follows its key. */
@@ -81,6 +83,18 @@ void pt_json_end_array(struct pt_json *j)
 	close_(j, ']');
 }
 
+/* The bytes a JSON string holds as they are: printable ASCII but the
+ * quote and the backslash. */
+#define P1(c) ((c) >= 0x20 && (c) < 0x7f && (c) != '"' && (c) != '\\')
+#define P4(c) P1(c), P1((c) + 1), P1((c) + 2), P1((c) + 3)
+#define P16(c) P4(c), P4((c) + 4), P4((c) + 8), P4((c) + 12)
+#define P64(c) P16(c), P16((c) + 16), P16((c) + 32), P16((c) + 48)
+static const bool plain[256] = { P64(0), P64(64), P64(128), P64(192) };
+#undef P64
+#undef P16
+#undef P4
+#undef P1
+
 void pt_json_escape(struct pt_buf *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -91,7 +105,7 @@ void pt_json_escape(struct pt_buf *out, const char *s)
 		char esc[8];
 
 		/* The common case: a run of printable ASCII, copied at once. */
-		while (*q >= 0x20 && *q < 0x7f && *q != '"' && *q != '\\')
+		while (plain[*q])
 			q++;
 		if (q > p) {
 			pt_buf_add(out, (const char *)p, (size_t)(q - p));
@@ -166,8 +180,33 @@ void pt_json_string_or_null(struct pt_json *j, const char *s)
 
 void pt_json_int(struct pt_json *j, int64_t v)
 {
+	/* Digits from the end: no printf machinery for the state file's
+	 * many numbers. */
+	char buf[24], *e = buf + sizeof(buf);
+	uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+
+	do
+		*--e = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--e = '-';
 	before_value(j);
-	pt_buf_printf(j->out, "%" PRId64, v);
+	pt_buf_add(j->out, e, (size_t)(buf + sizeof(buf) - e));
+}
+
+void pt_json_hex(struct pt_json *j, unsigned v, unsigned digits)
+{
+	static const char hex[] = "0123456789abcdef";
+	char buf[10];
+
+	if (digits > 8)
+		digits = 8;
+	buf[0] = '"';
+	for (unsigned i = 0; i < digits; i++)
+		buf[digits - i] = hex[(v >> (4 * i)) & 0xfu];
+	buf[digits + 1] = '"';
+	before_value(j);
+	pt_buf_add(j->out, buf, digits + 2);
 }
 
 void pt_json_double(struct pt_json *j, double v)

@@ -31,6 +31,9 @@ void pt_json_key(struct pt_json *j, const char *key);
 void pt_json_string(struct pt_json *j, const char *s);	       /* NULL → null */
 void pt_json_string_or_null(struct pt_json *j, const char *s); /* "" → null */
 void pt_json_int(struct pt_json *j, int64_t v);
+/* The low `digits` (at most 8) hex digits of v, lowercase, as a string
+ * ("%0*x" of v masked to them). */
+void pt_json_hex(struct pt_json *j, unsigned v, unsigned digits);
 /* A finite double, round-trip exact (%.17g); NaN and infinities, which
  * JSON cannot hold, become null. */
 void pt_json_double(struct pt_json *j, double v);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "modules.h"
@@ -50,6 +51,9 @@ static void read_release(const struct pt_sysfs *sys, char *buf, size_t size)
 		pt_strlcpy(buf, "unknown", size);
 }
 
+static int open_ctx(struct pt_modules *m, const char *dir, const char *const *confv,
+		    struct pt_modules **ret);
+
 int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret)
 {
 	/* kmod's default configuration directories, under the sysroot. */
@@ -76,6 +80,26 @@ int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret)
 	}
 	confv[ELEMENTSOF(confdirs)] = NULL;
 
+	return open_ctx(m, dir, confv, ret);
+}
+
+int pt_modules_new_dir(const struct pt_sysfs *sys, const char *moddir, struct pt_modules **ret)
+{
+	struct pt_modules *m;
+
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	m->sys = sys;
+	m->sysroot = sys->rootlen > 0;
+	pt_strlcpy(m->shown_dir, moddir, sizeof(m->shown_dir));
+	/* kmod's own modprobe.d: those of the host that builds the image */
+	return open_ctx(m, moddir, NULL, ret);
+}
+
+static int open_ctx(struct pt_modules *m, const char *dir, const char *const *confv,
+		    struct pt_modules **ret)
+{
 	m->ctx = kmod_new(dir, confv);
 	if (!m->ctx) {
 		free(m);
@@ -332,6 +356,27 @@ int pt_modules_load(struct pt_modules *m, const char *name, struct pt_module_rep
 	rep->result = PT_MOD_LOADED;
 	kmod_module_unref(mod);
 	return 0;
+}
+
+int pt_modules_where(struct pt_modules *m, const char *name, char *path, size_t size)
+{
+	struct kmod_module *mod;
+	const char *p;
+	int r;
+
+	r = lookup(m, name, &mod);
+	if (r < 0)
+		return r;
+	if (is_builtin(mod)) {
+		kmod_module_unref(mod);
+		return 1;
+	}
+	p = kmod_module_get_path(mod);
+	r = p && access(p, F_OK) == 0 ? 0 : -ENOENT;
+	if (r == 0)
+		pt_strlcpy(path, p, size);
+	kmod_module_unref(mod);
+	return r;
 }
 
 int pt_modules_variant(struct pt_modules *m, const char *vfio_modalias, char *ret_module,

@@ -48,6 +48,20 @@ struct pt_modules;
 int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret) _must_check_;
 void pt_modules_free(struct pt_modules *m);
 
+/*
+ * Open the modules directory `moddir` (an initramfs generator's target
+ * kernel, as a plain path: not under the sysroot), with the host's
+ * modprobe.d. For building images; nothing is ever loaded from it.
+ */
+int pt_modules_new_dir(const struct pt_sysfs *sys, const char *moddir,
+		       struct pt_modules **ret) _must_check_;
+
+/*
+ * Where module `name` is: 0 and its file's path, 1 when it is built into
+ * the kernel, -ENOENT when the modules directory has no such module.
+ */
+int pt_modules_where(struct pt_modules *m, const char *name, char *path, size_t size);
+
 /* "/lib/modules/6.1.0-21-amd64", as a user would look for it. */
 const char *pt_modules_dir(const struct pt_modules *m);
 

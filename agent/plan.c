@@ -464,12 +464,10 @@ static int expand_group(struct pt_plan *plan, const struct pt_spec *spec, struct
 static bool bridge_beside_taken(struct pt_plan *plan, const struct pt_group *g,
 				const struct pt_pci_func *m)
 {
-	if (m->id_err || !pt_pci_is_bridge(m))
-		return false;
 	for (size_t j = 0; j < g->n_members; j++) {
 		struct pt_target *t = pt_plan_find(plan, g->members[j]);
 
-		if (t && t->take && pt_addr_same_slot(&t->fn->addr, &m->addr))
+		if (t && t->take && pt_group_bridge_in_slot(m, &t->fn->addr))
 			return true;
 	}
 	return false;

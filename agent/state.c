@@ -13,17 +13,13 @@
 
 static void hex4(struct pt_json *j, const char *key, unsigned v)
 {
-	char buf[8];
-
-	snprintf(buf, sizeof(buf), "%04x", v & 0xffffu);
 	pt_json_key(j, key);
-	pt_json_string(j, buf);
+	pt_json_hex(j, v, 4);
 }
 
 static void render_device(struct pt_json *j, const struct pt_target *t)
 {
 	const struct pt_pci_func *f = t->fn;
-	char cls[8];
 
 	pt_json_begin_object(j);
 	pt_json_key(j, "addr");
@@ -40,9 +36,8 @@ static void render_device(struct pt_json *j, const struct pt_target *t)
 		hex4(j, "device", f->device);
 		hex4(j, "subvendor", f->subvendor);
 		hex4(j, "subdevice", f->subdevice);
-		snprintf(cls, sizeof(cls), "%06x", f->class & 0xffffffu);
 		pt_json_key(j, "class");
-		pt_json_string(j, cls);
+		pt_json_hex(j, f->class, 6);
 	}
 	pt_json_key(j, "iommu_group");
 	if ((f->loaded & PT_PCI_STATE) && f->iommu_group >= 0)
@@ -68,8 +63,6 @@ static void render_device(struct pt_json *j, const struct pt_target *t)
 
 static void render_group(struct pt_json *j, const struct pt_group *g)
 {
-	char cls[8];
-
 	pt_json_begin_object(j);
 	pt_json_key(j, "group");
 	pt_json_int(j, g->group);
@@ -98,9 +91,8 @@ static void render_group(struct pt_json *j, const struct pt_group *g)
 		} else {
 			hex4(j, "vendor", m->vendor);
 			hex4(j, "device", m->device);
-			snprintf(cls, sizeof(cls), "%06x", m->class & 0xffffffu);
 			pt_json_key(j, "class");
-			pt_json_string(j, cls);
+			pt_json_hex(j, m->class, 6);
 		}
 		pt_json_key(j, "driver");
 		pt_json_string_or_null(j, m->driver);

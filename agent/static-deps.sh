@@ -348,6 +348,15 @@ build_xz() {
 		--disable-encoders --enable-small --disable-threads \
 		--disable-xz --disable-xzdec --disable-lzmadec --disable-lzmainfo \
 		--disable-lzma-links --disable-scripts --disable-doc --disable-nls
+	# --enable-small computes the CRC tables at run time, and where the
+	# compiler has __attribute__((__constructor__)) it does so in a
+	# constructor: at every start of pt-agent, xz module or not (34 k
+	# instructions, BENCHMARKS.md). Without it they are computed on the
+	# first CRC, that is the first .ko.xz read (single-threaded here:
+	# --disable-threads makes that a plain flag). The size stays small.
+	sed -i '/#define HAVE_FUNC_ATTRIBUTE_CONSTRUCTOR/d' "$d/config.h"
+	! grep -q HAVE_FUNC_ATTRIBUTE_CONSTRUCTOR "$d/config.h" ||
+		die "xz-utils: cannot drop HAVE_FUNC_ATTRIBUTE_CONSTRUCTOR from config.h"
 	run xz-utils "$d" make -j"$JOBS" -C src/liblzma
 	run xz-utils "$d" make -C src/liblzma install
 	rm -f "$SYSROOT"/lib/liblzma.la

@@ -214,8 +214,11 @@ static void buf_spill(struct pt_buf *b)
 
 void pt_buf_add(struct pt_buf *b, const char *s, size_t n)
 {
-	if (!buf_reserve(b, n))
-		return;
+	/* cap > 0 only once allocated, and a failed buffer keeps nothing */
+	if (n >= b->cap - b->len || b->oom || b->sink_err) {
+		if (!buf_reserve(b, n))
+			return;
+	}
 	memcpy(b->data + b->len, s, n);
 	b->len += n;
 	b->data[b->len] = '\0';
@@ -229,24 +232,42 @@ void pt_buf_puts(struct pt_buf *b, const char *s)
 
 void pt_buf_putc(struct pt_buf *b, char c)
 {
+	if (b->len + 1 < b->cap && !b->oom && !b->sink_err) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		buf_spill(b);
+		return;
+	}
 	pt_buf_add(b, &c, 1);
 }
+
+/* Room for most lines at once: formatted in one pass when they fit. */
+#define PRINTF_GUESS 128u
 
 void pt_buf_vprintf(struct pt_buf *b, const char *fmt, va_list ap)
 {
 	va_list aq;
+	size_t room;
 	int n;
 
+	if (!buf_reserve(b, PRINTF_GUESS))
+		return;
+	room = b->cap - b->len;
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(b->data + b->len, room, fmt, aq);
 	va_end(aq);
 	if (n < 0) {
+		b->data[b->len] = '\0';
 		b->oom = true;
 		return;
 	}
-	if (!buf_reserve(b, (size_t)n))
-		return;
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	if ((size_t)n >= room) {
+		/* Longer than the room: a second pass into enough. */
+		b->data[b->len] = '\0';
+		if (!buf_reserve(b, (size_t)n))
+			return;
+		vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	}
 	b->len += (size_t)n;
 	buf_spill(b);
 }

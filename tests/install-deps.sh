@@ -9,8 +9,10 @@ build=(gcc make pkg-config libkmod-dev libblkid-dev libpci-dev libcmocka-dev jq 
 static=(musl-tools autoconf automake libtool dpkg-dev xz-utils linux-libc-dev)
 vm=(qemu-system-x86 busybox-static cpio ovmf e2fsprogs zstd)
 lint=(shellcheck clang-format groff-base nix-bin valgrind clang libclang-rt-14-dev)
-# The integration suite's generators and what their images need.
-integ=(dracut-core initramfs-tools-core systemd udev e2fsprogs)
+# The integration suite's generators and what their images need; for
+# mkinitcpio (../shared/mkinitcpio) bsdtar, zstd and kbd; gcc-12 builds the
+# test vfio-pci variant driver against Debian's linux-headers.
+integ=(dracut-core initramfs-tools-core systemd udev e2fsprogs libarchive-tools zstd kbd gcc-12)
 
 case "${1:-test}" in
 build) want=("${build[@]}" "${static[@]}") ;;

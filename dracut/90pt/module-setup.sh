@@ -4,9 +4,10 @@
 #
 # What goes into the image (hostonly or not):
 #   /usr/sbin/pt-agent   the agent (found as below)
-#   vfio, vfio_iommu_type1, vfio-pci and every vfio-pci variant driver the
-#                        kernel has (drivers/vfio/pci), with dependencies:
-#                        pt-agent loads them itself with libkmod
+#   vfio, vfio_iommu_type1, vfio-pci, and the vfio-pci variant drivers
+#                        this machine can use (see pt_install_variants),
+#                        with dependencies: pt-agent loads them itself
+#                        with libkmod
 #   /etc/pt.conf         the host's config file, when it exists
 #   systemd initrd:      pt-agent.service, wanted by sysinit.target,
 #                        ordered before systemd-modules-load, systemd-udevd,
@@ -24,6 +25,9 @@
 #             else /usr/sbin, /usr/local/sbin, /sbin, /usr/bin)
 #   PT_CONF   the config file to install as /etc/pt.conf (default
 #             /etc/pt.conf; an empty or missing file puts none in)
+#   PT_VFIO_MODULES  vfio-pci variant drivers to put in whatever the
+#             devices (also pt_vfio_modules+=" ... " in dracut.conf.d;
+#             "all": every one the kernel has)
 #   PT_PROTECT  what to record as protect= in the image's /etc/pt.conf
 #             (default: `pt-agent root-devices`, the PCI functions under
 #             the root file system mounted now; set it empty to record
@@ -85,9 +89,39 @@ installkernel() {
     # hostonly='': dracut would otherwise keep only modules loaded on the
     # build host, and vfio-pci is rarely loaded there before it is needed.
     hostonly='' instmods vfio vfio_iommu_type1 vfio-pci
-    # Variant drivers (mlx5-vfio-pci, hisi-acc-vfio-pci, ...): pt-agent
-    # loads one when modules.alias has a vfio_pci: alias for a device.
-    hostonly='' instmods '=drivers/vfio/pci'
+    pt_install_variants
+    return 0
+}
+
+# Variant drivers (mlx5_vfio_pci, pds_vfio_pci, ...): pt-agent loads one at
+# boot when modules.alias has a vfio_pci: alias for a device. Only those
+# this machine can use go in, as `pt-agent vfio-variants` chooses them for
+# every generator: one whose alias matches a PCI device of this host
+# (hostonly builds), or a device the config's list names by id, or one
+# pt_vfio_modules (dracut.conf) or PT_VFIO_MODULES (environment) names
+# ("all": every one the kernel has).
+pt_install_variants() {
+    local agent conf=${PT_CONF:-/etc/pt.conf} out line mod rc=0 args=()
+    local always="${pt_vfio_modules:-} ${PT_VFIO_MODULES:-}"
+
+    agent=$(pt_agent_path) || return 0
+    args=(--moddir "${srcmods%/}")
+    [[ $hostonly ]] && args+=(--host)
+    [[ -f $conf && -s $conf ]] && args+=(--config "$conf")
+    [[ -n ${always// /} ]] && args+=(--always "$always")
+    out=$("$agent" vfio-variants "${args[@]}") || rc=$?
+    while IFS= read -r line; do
+        case $line in
+            '') ;;
+            '# '*) dinfo "pt: ${line#\# }" ;;
+            *)
+                mod=${line%%$'\t'*}
+                dinfo "pt: adding vfio-pci variant driver $mod: ${line#*$'\t'}"
+                hostonly='' instmods "$mod" || derror "pt: cannot install $mod"
+                ;;
+        esac
+    done <<<"$out"
+    ((rc == 0)) || dwarn "pt: pt-agent vfio-variants failed (status $rc): see above"
     return 0
 }
 

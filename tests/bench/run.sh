@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh [BUILD_DIR] — pt's benchmarks (`make bench`). What is measured and
 # why: BENCHMARKS.md at the repository root. Writes BUILD_DIR/bench/:
-#   results.md     every table (BENCHMARKS.md quotes it)
+#   results.md     every table (BENCHMARKS.md's marked tables are replaced
+#                  by this run's: see the end)
 #   fixture.tsv    one line per fixture configuration and implementation
 #   qemu.tsv       one line per QEMU boot
 #   size.tsv       sizes
@@ -16,9 +17,11 @@
 #            targets, three variants (see BENCHMARKS.md): wall time per run
 #            (median of PT_BENCH_REPS), instructions (callgrind, all
 #            processes), peak RSS.
-#   qemu     Debian's kernel in QEMU (TCG): pt-agent against the wiki loop
-#            with kmod's modprobe, PT_BENCH_BOOTS boots each, kernel-log
-#            timestamps, time inside module initialisation (initcall_debug).
+#   qemu     Debian's kernel(s) of the e2e suite in QEMU (TCG): pt-agent
+#            against the guide's vfio-pci.ids= (kmod's modprobe loading
+#            vfio_pci, no other userspace) and the wiki loop with kmod's
+#            modprobe, PT_BENCH_BOOTS boots each, kernel-log timestamps from
+#            kernel start, time inside module initialisation (initcall_debug).
 #   size     the stripped static agent, what each library adds (link map),
 #            variants, and what each approach adds to an initramfs.
 #
@@ -39,6 +42,9 @@
 #                      BUILD_DIR/static/pt-agent; make static builds it);
 #                      callgrind runs its .unstripped twin when there is one
 #   PT_E2E_KPKG        pin the kernel package (tests/e2e/kernel.sh)
+#   PT_E2E_KERNEL      the kernels, when tests/e2e/kernel.sh knows several
+#   PT_BENCH_DOC       the file whose marked tables are replaced by this
+#                      run's (default BENCHMARKS.md; "none": no file)
 set -eu -o pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -323,97 +329,235 @@ if part fixture; then
             [ -f "$f" ] && cat "$f"
         done
     } >>"$OUT/results.md"
+
+    # BENCHMARKS.md's blocks: the fixture table and the targets it decides.
+    {
+        echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), pt $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?'); load average before/after"
+        echo "the fixture part: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs. Medians of $REPS runs ($BIG_REPS"
+        echo "when thousands are bound)$([ ${#RT[@]} -gt 0 ] && echo " under SCHED_FIFO"), µs (minimum in brackets); Ir = instructions of every process"
+        echo "of a run (callgrind); RSS = peak resident set."
+        echo
+        echo "| functions | targets | variant | pt µs | floor µs | shell µs | pt/floor | pt/shell | pt Ir | floor Ir | shell Ir | pt/floor Ir | pt RSS KiB |"
+        echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        awk -F'\t' 'NR > 1 { k = $1 SUBSEP $2 SUBSEP $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k; t[k] = $5 }
+                        med[k, $4] = $6 " (" $7 ")"; m[k, $4] = $6; ir[k, $4] = $10; rss[k, $4] = $9 }
+             function r(a, b) { return (b + 0 > 0) ? sprintf("%.2f", a / b) : "-" }
+             END { for (i = 1; i <= n; i++) { k = order[i]; split(k, p, SUBSEP)
+                     printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                        p[1], t[k], p[3], med[k, "pt"], med[k, "floor"], med[k, "shell"],
+                        r(m[k, "pt"], m[k, "floor"]), r(m[k, "pt"], m[k, "shell"]),
+                        ir[k, "pt"], ir[k, "floor"], ir[k, "shell"], r(ir[k, "pt"], ir[k, "floor"]), rss[k, "pt"] } }' "$TSV"
+    } >"$OUT/doc-fixture.md"
+    first=${SIZES%% *} last=${SIZES##* }
+    {
+        echo "| target | measured (this run) | met? |"
+        echo "| --- | --- | --- |"
+        awk -F'\t' -v first="$first" -v last="$last" '
+            NR > 1 { m[$1, $2, $3, $4] = $6; rss[$1, $2, $3, $4] = $9; tg[$1, $2] = $5 }
+            function row(what, a, b, lim,   q) {
+                if (m[a] == "" || m[b] == "") { printf "| %s | - | - |\n", what; return }
+                q = m[a] / m[b]
+                printf "| %s | %.2f× (%d vs %d µs) | %s |\n", what, q, m[a], m[b], q <= lim ? "**yes**" : "**no**" }
+            END {
+                row("agent work at " first " functions / 4 targets, successful path (keep): ≤ 1.5× the floor",
+                    first SUBSEP "t4" SUBSEP "keep" SUBSEP "pt", first SUBSEP "t4" SUBSEP "keep" SUBSEP "floor", 1.5)
+                row("the give-back path (release), " first " functions / 4 targets: ≤ 2× the floor",
+                    first SUBSEP "t4" SUBSEP "release" SUBSEP "pt", first SUBSEP "t4" SUBSEP "release" SUBSEP "floor", 2)
+                row("the same on " last " functions: ≤ 1.5× (keep)",
+                    last SUBSEP "t4" SUBSEP "keep" SUBSEP "pt", last SUBSEP "t4" SUBSEP "keep" SUBSEP "floor", 1.5)
+                v = first SUBSEP "t4" SUBSEP "keep" SUBSEP "pt"
+                printf "| agent work at %s functions, 4 targets < 1 ms | %d µs | %s |\n", first, m[v], m[v] < 1000 ? "**yes**" : "**no**"
+                v = last SUBSEP "t4" SUBSEP "keep" SUBSEP "pt"
+                printf "| %s functions < 20 ms | %d µs (4 targets) | %s |\n", last, m[v], m[v] < 20000 ? "**yes**" : "**no**"
+                worst = 0; s = ""
+                split("bound keep release", vs, " ")
+                for (i = 1; i <= 3; i++) { r = rss[last, "class", vs[i], "pt"]; s = s (s == "" ? "" : ", ") vs[i] " " r " KiB"; if (r + 0 > worst) worst = r + 0 }
+                printf "| peak memory < 2 MiB at %s functions, %d targets, whether binds succeed or fail | %s | %s |\n",
+                    last, tg[last, "class"], s, worst < 2048 ? "**yes**" : "**no**" }' "$TSV"
+    } >"$OUT/doc-targets.md"
 fi
 
 # ---- 2. QEMU ----------------------------------------------------------------------
 # Devices: edu 03.0, a GPU slot (VGA 05.0 + HDA 05.1), two e1000e (07.0, 08.0).
 # Targets: edu, VGA, HDA, the first NIC — all unbound when the program starts
-# (their native modules are not loaded), as with a working blacklist.
+# (their native modules are not loaded), as with a working blacklist. The
+# second NIC is no target: vfio-pci.ids= takes it too (same id), pt and the
+# wiki loop leave it.
 Q_TARGETS=0000:00:03.0,0000:00:05.0,0000:00:05.1,0000:00:07.0
+Q_OTHERS=0000:00:08.0
 Q_SPEC=1234:11e8@00:03.0,1234:1111@00:05.0,8086:293e@00:05.1,8086:10d3@00:07.0
+Q_IDS=1234:11e8,1234:1111,8086:293e,8086:10d3
 Q_DEVS=(-d "edu,addr=03.0" -d "VGA,addr=05.0,multifunction=on" -d "ich9-intel-hda,id=hda,addr=05.1"
     -d "hda-duplex,bus=hda.0,audiodev=snd0" -d "e1000e,addr=07.0" -d "e1000e,addr=08.0")
+Q_MODES="pt ids shell"
 
-# From one boot's results: "total_ms modinit_ms user_ms pre_ms mods_ms post_ms nmods ok"
+# From one boot's results: "init_ms bound_ms end_ms total_ms modinit_ms
+# user_ms pre_ms mods_ms post_ms nmods other ok". init/bound/end are kernel
+# timestamps (ms since the kernel started): /init started, every target on
+# vfio-pci (the return of vfio-pci's module init, inside which all three
+# approaches bind: pt and the wiki loop write driver_override before the
+# module loads, ids= is matched when it registers), the program done (the
+# end of the initramfs' work).
 qemu_parse() { # RES
     local res=$1 kmsg result
-    kmsg=$("$E2E_DIR/section.sh" "$res" kmsg 2>/dev/null) || { echo "- - - - - - - boot-failed"; return; }
+    kmsg=$("$E2E_DIR/section.sh" "$res" kmsg 2>/dev/null) || { echo "- - - - - - - - - - - boot-failed"; return; }
     result=$("$E2E_DIR/section.sh" "$res" result 2>/dev/null) || result=
-    awk -v result="$result" -v targets="$Q_TARGETS" '
+    awk -v result="$result" -v targets="$Q_TARGETS" -v others="$Q_OTHERS" '
         function ts(l) { sub(/^\[ */, "", l); sub(/\].*/, "", l); return l + 0 }
+        / Run .* as init process/ { ti = ts($0) }
         /bench: start/ { t0 = ts($0) }
         / calling  .*\[[a-z0-9_]+\] @/ { if (t1 == "") t1 = ts($0) }
         / initcall .*\[[a-z0-9_]+\] returned .* after [0-9]+ usecs/ {
-            u = $0; sub(/.* after /, "", u); sub(/ usecs.*/, "", u); mod += u; t2 = ts($0); nmods++ }
+            u = $0; sub(/.* after /, "", u); sub(/ usecs.*/, "", u); mod += u; t2 = ts($0); nmods++
+            if ($0 ~ / initcall vfio_pci_init[+ ]/) tb = ts($0) }
         /bench: end/ { t3 = ts($0); rc = $0; sub(/.*rc=/, "", rc) }
         END {
             ok = (t0 != "" && t3 != "" && rc == "0") ? "ok" : "rc=" rc
             n = split(targets, t, ",")
             for (i = 1; i <= n; i++) if (index(result, "driver " t[i] "=vfio-pci") == 0) ok = "not-all-on-vfio"
-            if (t0 == "" || t3 == "") { print "- - - - - - - no-markers"; exit }
+            other = ""
+            n = split(others, o, ",")
+            for (i = 1; i <= n; i++) { d = result; if (!sub(".*other " o[i] "=", "", d)) d = "?"; sub(/[\r\n].*/, "", d); other = other (other == "" ? "" : ",") d }
+            if (t0 == "" || t3 == "") { print "- - - - - - - - - - - no-markers"; exit }
             if (t1 == "") { t1 = t3; t2 = t3 }
-            printf "%.1f %.1f %.1f %.1f %.1f %.1f %d %s\n", (t3 - t0) * 1000, mod / 1000, (t3 - t0) * 1000 - mod / 1000,
-                (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000, nmods, ok }' <<<"$kmsg"
+            printf "%s %s %.1f %.1f %.1f %.1f %.1f %.1f %.1f %d %s %s\n",
+                ti == "" ? "-" : sprintf("%.1f", ti * 1000), tb == "" ? "-" : sprintf("%.1f", tb * 1000), t3 * 1000,
+                (t3 - t0) * 1000, mod / 1000, (t3 - t0) * 1000 - mod / 1000,
+                (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000, nmods, other, ok }' <<<"$kmsg"
+}
+
+# The kernels: the e2e suite's (tests/e2e/kernel.sh through e2e_need_kernel).
+# kernel.sh writes BUILD/e2e/kernel.env; a kernel.sh that prepares several
+# kernels (PT_E2E_KERNEL) writes one BUILD/e2e/kernel-LABEL.env each: every
+# one written by this run is booted.
+qemu_kernels() {
+    local stamp=$OUT/qemu/kernels.stamp f found=''
+    : >"$stamp"
+    sleep 1 # mtime granularity: what kernel.sh writes from now on is newer
+    e2e_need_kernel "$BUILD"
+    for f in "$BUILD"/e2e/kernel-*.env; do
+        if [ -f "$f" ] && [ "$f" -nt "$stamp" ]; then
+            echo "$f"
+            found=1
+        fi
+    done
+    [ -n "$found" ] || echo "$BUILD/e2e/kernel.env"
 }
 
 if part qemu; then
-    e2e_need_kernel "$BUILD"
-    ENVF=$BUILD/e2e/kernel.env
     QD=$OUT/qemu
     mkdir -p "$QD"
-    step "qemu: initramfs (busybox, kmod's modprobe, vfio modules, pt-agent, wiki-loop.sh)"
-    "$E2E_DIR/mkinitrd.sh" -q -e "$ENVF" -i "$HERE/bench.init" -a "$AGENT" \
-        -m "vfio vfio_iommu_type1 vfio-pci" -k -f "$HERE/wiki-loop.sh:/bin/wiki-loop.sh" -o "$QD/bench.cpio"
+    mapfile -t KENVS < <(qemu_kernels)
+    { [ ${#KENVS[@]} -gt 0 ] && [ -f "${KENVS[0]}" ]; } || die "no kernel for the QEMU part (see $BUILD/e2e/kernel.out)"
     QTSV=$OUT/qemu.tsv
-    printf 'boot\tmode\ttotal_ms\tmodinit_ms\tuser_ms\tpre_ms\tmods_ms\tpost_ms\tinitcalls\tcheck\n' >"$QTSV"
-    # One boot at a time (a TCG guest's clock runs with the host's, so
-    # boots side by side would slow each other), the two approaches
-    # alternating; a boot that fails (TCG under load can miss the timer
-    # check; no_timer_check below avoids most of that) is retried twice.
-    for i in $(seq 1 "$BOOTS"); do
-        if [ $((i % 2)) = 1 ]; then modes="pt shell"; else modes="shell pt"; fi
-        for mode in $modes; do
-            step "qemu: boot $i of $BOOTS: $mode"
-            for try in 1 2 3; do
-                "$E2E_DIR/boot.sh" -q -e "$ENVF" -r "$QD/bench.cpio" -l "$QD/$mode-$i.log" -t 180 "${Q_DEVS[@]}" \
-                    -c "quiet no_timer_check initcall_debug log_buf_len=4M bench.mode=$mode bench.targets=$Q_TARGETS pt.devices=$Q_SPEC" \
-                    >"$QD/$mode-$i.boot" 2>&1 || true
-                read -r tot mi us pre mods post nm ok < <(qemu_parse "$QD/$mode-$i.res")
-                case $ok in boot-failed | no-markers) step "qemu: boot $i $mode: $ok (try $try)" ;; *) break ;; esac
+    printf 'kernel\tboot\tmode\tinit_ms\tbound_ms\tend_ms\ttotal_ms\tmodinit_ms\tuser_ms\tpre_ms\tmods_ms\tpost_ms\tinitcalls\tother\tcheck\n' >"$QTSV"
+    for ENVF in "${KENVS[@]}"; do
+        kver=$(sed -n 's/^KVER=//p' "$ENVF")
+        step "qemu: $kver: initramfs (busybox, kmod's modprobe, vfio modules, pt-agent, wiki-loop.sh)"
+        "$E2E_DIR/mkinitrd.sh" -q -e "$ENVF" -i "$HERE/bench.init" -a "$AGENT" \
+            -m "vfio vfio_iommu_type1 vfio-pci" -k -f "$HERE/wiki-loop.sh:/bin/wiki-loop.sh" -o "$QD/bench-$kver.cpio"
+        # One boot at a time (a TCG guest's clock runs with the host's, so
+        # boots side by side would slow each other), the approaches
+        # alternating (rotated each round); a boot that fails (TCG under load
+        # can miss the timer check; no_timer_check below avoids most of
+        # that) is retried twice.
+        for i in $(seq 1 "$BOOTS"); do
+            case $((i % 3)) in
+                1) modes="pt ids shell" ;;
+                2) modes="ids shell pt" ;;
+                0) modes="shell pt ids" ;;
+            esac
+            for mode in $modes; do
+                step "qemu: $kver: boot $i of $BOOTS: $mode"
+                case $mode in
+                    pt) extra="pt.devices=$Q_SPEC" ;;
+                    ids) extra="vfio-pci.ids=$Q_IDS" ;;
+                    shell) extra="" ;;
+                esac
+                base=$QD/$kver-$mode-$i
+                for try in 1 2 3; do
+                    "$E2E_DIR/boot.sh" -q -e "$ENVF" -r "$QD/bench-$kver.cpio" -l "$base.log" -t 180 "${Q_DEVS[@]}" \
+                        -c "quiet no_timer_check initcall_debug log_buf_len=4M bench.mode=$mode bench.targets=$Q_TARGETS bench.others=$Q_OTHERS $extra" \
+                        >"$base.boot" 2>&1 || true
+                    read -r ti tb te tot mi us pre mods post nm other ok < <(qemu_parse "$base.res")
+                    case $ok in boot-failed | no-markers) step "qemu: $kver: boot $i $mode: $ok (try $try)" ;; *) break ;; esac
+                done
+                [ "$ok" = ok ] || step "qemu: UNEXPECTED: $kver: boot $i $mode: $ok (see $base.res)"
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kver" "$i" "$mode" "$ti" "$tb" "$te" \
+                    "$tot" "$mi" "$us" "$pre" "$mods" "$post" "$nm" "$other" "$ok" >>"$QTSV"
             done
-            [ "$ok" = ok ] || step "qemu: UNEXPECTED: boot $i $mode: $ok (see $QD/$mode-$i.res)"
-            printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$i" "$mode" "$tot" "$mi" "$us" "$pre" "$mods" "$post" "$nm" "$ok" >>"$QTSV"
         done
     done
+    # "median (min–max)" of column COL (or A-B: column A minus column B)
+    # over the ok boots of KVER and MODE
+    qstat() { # KVER MODE COL
+        awk -F'\t' -v k="$1" -v m="$2" -v c="$3" 'BEGIN { n = split(c, cc, "-") }
+            NR > 1 && $1 == k && $3 == m && $15 == "ok" && $cc[1] != "-" && (n == 1 || $cc[2] != "-") { print n == 1 ? $cc[1] : $cc[1] - $cc[2] }' "$QTSV" |
+            sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) { print "-"; exit }
+                med = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+                printf "%.1f (%.1f–%.1f)\n", med, v[1], v[NR] }'
+    }
+    qmed() { qstat "$@" | cut -d' ' -f1; }
     {
         echo "## 2. In a real kernel (QEMU, TCG)"
         echo
-        echo "Debian's kernel $(sed -n 's/^KVER=//p' "$ENVF") under QEMU TCG (q35, emulated VT-d, 1 vCPU; one boot at"
-        echo "a time, the approaches alternating), the same initramfs for both; kernel command line"
-        echo "\`quiet no_timer_check initcall_debug log_buf_len=4M\`. Load average after the boots:"
-        echo "$(cut -d' ' -f1-3 /proc/loadavg) (a TCG guest's clock runs with the host's: load slows it). Targets $Q_TARGETS"
-        echo "(edu, VGA + HDA of one slot, e1000e), unbound at the start. **pt**: \`/sbin/pt-agent\`"
-        echo "(libkmod loads vfio-pci, vfio_iommu_type1 and their dependencies). **shell**: busybox sh"
-        echo "\`wiki-loop.sh -m \"/sbin/modprobe -i\"\` — kmod's modprobe (dynamic, glibc) loads vfio-pci with"
-        echo "its dependencies and the vfio_iommu_type1 softdep. Times in ms from kernel-log"
-        echo "timestamps: total = \`bench: start\` → \`bench: end\` (the init's markers around the program; all"
-        echo "targets verified on vfio-pci afterwards); module init = Σ initcall_debug durations of the"
-        echo "modules' init functions (vfio-pci's includes binding the targets); userspace = total − module"
-        echo "init (the program, module file reading/linking in the kernel, the writes); before modules ="
-        echo "start → first module init; modules = first init → last init returned; after = → end."
+        echo "Debian's kernel under QEMU TCG (q35, emulated VT-d, 1 vCPU; one boot at a time, the"
+        echo "approaches rotating), the same initramfs for all three; kernel command line"
+        echo "\`quiet no_timer_check initcall_debug log_buf_len=4M\` and the approach's own words."
+        echo "Load average after the boots: $(cut -d' ' -f1-3 /proc/loadavg) (a TCG guest's clock runs with the"
+        echo "host's: load slows it). Targets $Q_TARGETS (edu, VGA + HDA of one slot, e1000e),"
+        echo "unbound at the start; $Q_OTHERS is a second e1000e that is not a target."
         echo
-        echo "| boot | approach | total | module init | userspace (total − init) | before modules | modules | after | initcalls | check |"
-        echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
-        awk -F'\t' 'NR > 1 { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }' "$QTSV"
-        for mode in pt shell; do
-            printf '| **median** | **%s** |' "$mode"
-            for col in 3 4 5 6 7 8; do
-                printf ' **%s** |' "$(awk -F'\t' -v m="$mode" -v c="$col" 'NR > 1 && $2 == m && $10 == "ok" { print $c }' "$QTSV" | median)"
+        echo "- **pt**: \`/sbin/pt-agent\` with \`pt.devices=$Q_SPEC\` (libkmod loads vfio-pci,"
+        echo "  vfio_iommu_type1 and their dependencies)."
+        echo "- **ids** (the guide's own method): \`vfio-pci.ids=$Q_IDS\`, and the image"
+        echo "  loads \`vfio_pci vfio vfio_iommu_type1\` with kmod's modprobe, one call each, as NixOS's"
+        echo "  stage 1 loads \`boot.initrd.kernelModules\`; the kernel binds, no other userspace."
+        echo "- **shell**: busybox sh \`wiki-loop.sh -m \"/sbin/modprobe -i\"\` — kmod's modprobe (dynamic,"
+        echo "  glibc) loads vfio-pci with its dependencies and the vfio_iommu_type1 softdep."
+        echo
+        echo "Times in ms from kernel-log timestamps. From kernel start: **/init** = \`Run /init\`;"
+        echo "**on vfio-pci** = vfio-pci's module init returned (initcall_debug) — all three bind"
+        echo "inside it: pt and the wiki loop write driver_override before the module loads, ids= is"
+        echo "matched as it registers; every target is checked on vfio-pci afterwards; **end** = the"
+        echo "program done (\`bench: end\`: where an initramfs would go on to mount the root). From the"
+        echo "init's \`bench: start\` marker: program = start → end; module init = Σ initcall_debug"
+        echo "durations of the modules' init functions; userspace = program − module init."
+        echo
+        for ENVF in "${KENVS[@]}"; do
+            kver=$(sed -n 's/^KVER=//p' "$ENVF")
+            echo "### $kver — median (min–max) of the boots"
+            echo
+            echo "| approach | boots ok | /init | **on vfio-pci** | **end** | /init → on vfio-pci | /init → end | program | module init | userspace | $Q_OTHERS |"
+            echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+            for mode in $Q_MODES; do
+                nok=$(awk -F'\t' -v k="$kver" -v m="$mode" 'NR > 1 && $1 == k && $3 == m && $15 == "ok"' "$QTSV" | wc -l)
+                nall=$(awk -F'\t' -v k="$kver" -v m="$mode" 'NR > 1 && $1 == k && $3 == m' "$QTSV" | wc -l)
+                oth=$(awk -F'\t' -v k="$kver" -v m="$mode" 'NR > 1 && $1 == k && $3 == m { print $14 }' "$QTSV" | sort -u | tr '\n' ' ')
+                echo "| $mode | $nok of $nall | $(qstat "$kver" "$mode" 4) | **$(qstat "$kver" "$mode" 5)** | **$(qstat "$kver" "$mode" 6)** | $(qstat "$kver" "$mode" 5-4) | $(qstat "$kver" "$mode" 6-4) | $(qstat "$kver" "$mode" 7) | $(qstat "$kver" "$mode" 8) | $(qstat "$kver" "$mode" 9) | ${oth% } |"
             done
-            printf ' | |\n'
+            echo
+            dif() { awk -v a="$(qmed "$kver" pt "$1")" -v b="$(qmed "$kver" ids "$1")" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%+.1f", a - b }'; }
+            echo "pt − ids, medians (ms): from kernel start, on vfio-pci $(dif 5), end $(dif 6); from /init, on"
+            echo "vfio-pci $(dif 5-4), end $(dif 6-4); program $(dif 7), userspace $(dif 9)."
+            echo
+            echo "<details><summary>every boot ($kver)</summary>"
+            echo
+            echo "| boot | approach | /init | on vfio-pci | end | program | module init | userspace | before modules | modules | after | initcalls | $Q_OTHERS | check |"
+            echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+            awk -F'\t' -v k="$kver" 'NR > 1 && $1 == k { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 }' "$QTSV"
+            echo
+            echo "</details>"
+            echo
         done
-        echo
     } >>"$OUT/results.md"
+    # BENCHMARKS.md's block: the median tables of every kernel.
+    {
+        echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), $BOOTS boots per approach and kernel; load average after"
+        echo "the boots: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs."
+        echo
+        sed -n '/^### .* — median (min–max) of the boots$/,/^<details>/p' "$OUT/results.md" | grep -v '^<details>'
+    } >"$OUT/doc-qemu.md"
 fi
 
 # ---- 3. size ------------------------------------------------------------------------
@@ -528,6 +672,35 @@ if part size; then
             echo
         fi
     } >>"$OUT/results.md"
+fi
+
+if part size; then
+    {
+        echo "| | bytes | KiB |"
+        echo "| --- | ---: | ---: |"
+        awk -F'\t' 'NR > 1 && $2 != "-" { printf "| %s | %d | %.1f |\n", $1, $2, $2 / 1024 }' "$STSV"
+    } >"$OUT/doc-size.md"
+fi
+
+# ---- BENCHMARKS.md -------------------------------------------------------------------
+# The tables between "<!-- bench:NAME -->" and "<!-- /bench:NAME -->" are
+# this run's (the prose around them is written by hand, from them).
+# PT_BENCH_DOC=none leaves the file alone.
+DOC=${PT_BENCH_DOC:-$REPO/BENCHMARKS.md}
+splice_doc() { # NAME FILE
+    local name=$1 file=$2
+    [ -f "$file" ] && [ -f "$DOC" ] || return 0
+    grep -qxF "<!-- bench:$name -->" "$DOC" || return 0
+    awk -v b="<!-- bench:$name -->" -v e="<!-- /bench:$name -->" -v file="$file" '
+        $0 == b { print; while ((getline l < file) > 0) print l; skip = 1; next }
+        $0 == e { skip = 0 }
+        !skip { print }' "$DOC" >"$DOC.tmp" && mv "$DOC.tmp" "$DOC"
+    step "BENCHMARKS.md: $name table from this run"
+}
+if [ "$DOC" != none ]; then
+    part fixture && splice_doc fixture "$OUT/doc-fixture.md" && splice_doc targets "$OUT/doc-targets.md"
+    part qemu && splice_doc qemu "$OUT/doc-qemu.md"
+    part size && splice_doc size "$OUT/doc-size.md"
 fi
 
 step "done in $(($(date +%s) - T_START)) s: $OUT/results.md"

@@ -4,12 +4,15 @@
 # host: the generators only look in fixed places (/etc/pt.conf,
 # /lib/modules/KVER, /boot/config-KVER).
 #
-# usage: ns-run.sh [-c CONF | -C] [-k KROOT -v KVER] [-s SCRATCH] -- CMD [ARG...]
+# usage: ns-run.sh [-c CONF | -C] [-k KROOT -v KVER] [-o DIR=OVER]... [-s SCRATCH]
+#                  -- CMD [ARG...]
 #   -c CONF   /etc/pt.conf shows CONF's content
 #   -C        /etc/pt.conf does not exist (hides the host's, if any)
 #             (neither: /etc/pt.conf is whatever the host has)
 #   -k KROOT  an extracted kernel package: KROOT/lib/modules/KVER appears as
 #   -v KVER   /lib/modules/KVER, KROOT/boot/config-KVER as /boot/config-KVER
+#   -o DIR=OVER  DIR shows the files of OVER over its own (a read-only
+#             overlay; in order, after -c/-C and before -k)
 #   -s DIR    scratch directory for overlay layers (default: a mktemp dir,
 #             removed afterwards)
 # A directory that must receive a mount but does not exist (such as
@@ -20,13 +23,14 @@ set -eu -o pipefail
 
 die() { echo "ns-run.sh: $*" >&2; exit 2; }
 
-CONF='' NOCONF='' KROOT='' KVER='' SCRATCH=''
-while getopts "c:Ck:v:s:" opt; do
+CONF='' NOCONF='' KROOT='' KVER='' SCRATCH='' OVERS=()
+while getopts "c:Ck:v:o:s:" opt; do
     case $opt in
         c) CONF=$OPTARG ;;
         C) NOCONF=1 ;;
         k) KROOT=$OPTARG ;;
         v) KVER=$OPTARG ;;
+        o) OVERS+=("$OPTARG") ;;
         s) SCRATCH=$OPTARG ;;
         *) die "bad option" ;;
     esac
@@ -44,8 +48,10 @@ if [ -z "${PT_NS_INSIDE:-}" ]; then
     fi
     mkdir -p "$SCRATCH"
     rc=0
+    oargs=()
+    for o in "${OVERS[@]}"; do oargs+=(-o "$o"); done
     PT_NS_INSIDE=1 unshare -m --propagation private "$0" \
-        ${CONF:+-c "$CONF"} ${NOCONF:+-C} ${KROOT:+-k "$KROOT"} ${KVER:+-v "$KVER"} \
+        ${CONF:+-c "$CONF"} ${NOCONF:+-C} ${KROOT:+-k "$KROOT"} ${KVER:+-v "$KVER"} "${oargs[@]}" \
         -s "$SCRATCH" -- "$@" || rc=$?
     [ -z "$own" ] || rm -rf "$SCRATCH"
     exit "$rc"
@@ -82,6 +88,16 @@ elif [ -n "$NOCONF" ] && [ -e /etc/pt.conf ]; then
     # A character device is not a regular file: the hooks put nothing in.
     mount --bind /dev/null /etc/pt.conf
 fi
+
+# after /etc/pt.conf (an overlay on /etc would hide one on /etc/udev),
+# before /lib/modules (one on /usr/lib would hide that)
+for o in "${OVERS[@]}"; do
+    d=${o%%=*}
+    u=${o#*=}
+    if [ ! -d "$d" ] || [ ! -d "$u" ]; then die "-o $o: both must be directories"; fi
+    d=$(readlink -f "$d")
+    mount -t overlay "pt-ns-over" -o "lowerdir=$u:$d" "$d"
+done
 
 if [ -n "$KROOT" ]; then
     [ -d "$KROOT/lib/modules/$KVER" ] || die "no $KROOT/lib/modules/$KVER"

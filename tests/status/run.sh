@@ -167,6 +167,17 @@ check blocked-groups "$r" groups
 check blocked-qemu-args "$r" qemu-args
 
 # ---- the same under pt.group=auto: the agent refused the group ------------------------
+# ---- a driverless peer of another slot: fine for the kernel now, not at boot -------------
+# The kernel's rule lets the group go now (the peer has no driver); pt-agent
+# at the next boot would refuse it (the peer's driver comes later). groups
+# must not call it "as it is", and says what the group is.
+r=$(variant driverless-peer)
+tree_func "$r" 0000:27:00.0 1b21:2142 0c0330 15
+st_write "$r" "$DEV_GPU" "$DEV_AUDIO"
+check driverless-peer-groups "$r" groups
+check driverless-peer-suggest "$r" suggest 26:00.0
+check driverless-peer-suggest-json "$r" --json suggest 10de:1f08
+
 r=$(variant blocked-auto)
 tree_func "$r" 0000:27:00.0 1b21:2142 0c0330 15 xhci_hcd
 tree_bind "$r" 0000:26:00.0 nouveau

@@ -438,6 +438,56 @@ static void test_scalars(void **state)
 	pt_buf_free(&b);
 }
 
+/* pt_json_hex: what "%0*x" of the value masked to its digits gave. */
+static void test_hex(void **state)
+{
+	struct pt_buf b;
+	struct pt_json j;
+	(void)state;
+
+	pt_buf_init(&b);
+	pt_json_init(&j, &b);
+	pt_json_begin_array(&j);
+	pt_json_hex(&j, 0x10de, 4);
+	pt_json_hex(&j, 0, 4);
+	pt_json_hex(&j, 0xabcdef12u, 4); /* masked to the low four */
+	pt_json_hex(&j, 0x030000, 6);
+	pt_json_hex(&j, 0xffffffffu, 6);
+	pt_json_hex(&j, 0x1u, 8);
+	pt_json_end_array(&j);
+	assert_doc(&b, "[\n  \"10de\",\n  \"0000\",\n  \"ef12\",\n  \"030000\",\n  \"ffffff\",\n"
+		       "  \"00000001\"\n]");
+	pt_buf_free(&b);
+}
+
+/* pt_buf_printf formats in one pass when the line fits the room it
+ * reserves, in two when it does not: both give what snprintf gives, at
+ * every length around the boundary and after earlier content. */
+static void test_printf_lengths(void **state)
+{
+	char arg[1200], want[1600];
+	(void)state;
+
+	for (size_t pre = 0; pre < 300; pre += 37) {
+		for (size_t n = 0; n < sizeof(arg) - 1; n += (n < 300 ? 1 : 97)) {
+			struct pt_buf b;
+
+			memset(arg, 'a' + (int)(n % 26), n);
+			arg[n] = '\0';
+			pt_buf_init(&b);
+			for (size_t k = 0; k < pre; k++)
+				pt_buf_putc(&b, 'p');
+			pt_buf_printf(&b, "<%s|%d>", arg, (int)n);
+			assert_true(pt_buf_ok(&b));
+			memset(want, 'p', pre);
+			snprintf(want + pre, sizeof(want) - pre, "<%s|%d>", arg, (int)n);
+			assert_string_equal(pt_buf_str(&b), want);
+			assert_int_equal(b.len, strlen(want));
+			pt_buf_free(&b);
+		}
+	}
+}
+
 static void test_key_is_escaped(void **state)
 {
 	struct pt_buf b;
@@ -741,6 +791,8 @@ int main(void)
 		/* scalars */
 		cmocka_unit_test(test_scalars),
 		cmocka_unit_test(test_key_is_escaped),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_printf_lengths),
 		/* strings */
 		cmocka_unit_test(test_escape_quote_and_backslash),
 		cmocka_unit_test(test_escape_control_characters),
