@@ -96,7 +96,7 @@ static: $(STATIC_DEPS)/sysroot/env.mk
 	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
 	 if command -v file >/dev/null; then file $(BUILD)/static/$$p; fi; done
 
-$(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh
+$(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh agent/apt-sources.sh
 	bash agent/static-deps.sh $(STATIC_DEPS)
 
 .PHONY: static-link
@@ -174,10 +174,14 @@ check-format:
 format:
 	clang-format -i $(C_SOURCES)
 
-# The real static agent in Debian's real kernel under QEMU (TCG); then
-# pt-vm starting L2 QEMUs inside the test VM (tests/e2e/vm.sh).
+# The real static agent in Debian's real kernels under QEMU (TCG): every
+# scenario on 6.1 and 6.12 (.ko.xz), a few on 6.12 with .ko.zst modules;
+# KERNEL="6.1 6.12 6.12-zst" (a list) picks the kernels. Then pt-vm
+# starting L2 QEMUs inside the (6.1) test VM (tests/e2e/vm.sh).
+KERNEL ?=
 check-e2e:
-	tests/e2e/run.sh $(BUILD)
+	tests/e2e/apt-sources-test.sh
+	PT_E2E_KERNEL='$(KERNEL)' tests/e2e/run.sh $(BUILD)
 	tests/e2e/vm.sh $(BUILD)
 
 # pt-vm against fixture trees, for both builds.
@@ -185,9 +189,10 @@ check-vm: all static
 	bash tests/vm/run.sh $(BUILD)/pt-vm $(BUILD)/pt-status
 	bash tests/vm/run.sh $(BUILD)/static/pt-vm $(BUILD)/static/pt-status
 
-# The README's first command: a demo VM in which pt-agent binds a GPU.
+# The README's first command: a demo VM in which pt-agent binds a GPU;
+# KERNEL=6.12 boots Debian 13's kernel instead of Debian 12's 6.1.
 demo:
-	tests/e2e/demo.sh $(BUILD)
+	PT_E2E_KERNEL='$(KERNEL)' tests/e2e/demo.sh $(BUILD)
 
 # pt-status against fixture trees, golden output, for both builds.
 check-status: all static

@@ -180,6 +180,7 @@ static int lookup(struct pt_modules *m, const char *name, struct kmod_module **r
 static void not_found(struct pt_modules *m, const char *name, struct pt_module_report *rep)
 {
 	rep->result = PT_MOD_FAILED;
+	rep->path[0] = '\0';
 	snprintf(rep->error, sizeof(rep->error), "%s not found in %s: add it to the initramfs",
 		 name, m->shown_dir);
 }
@@ -227,6 +228,11 @@ int pt_modules_check(struct pt_modules *m, const char *name, struct pt_module_re
 			not_found(m, name, rep);
 			return -ENOENT;
 		}
+		/* kmod's path is under the sysroot; the report names it as
+		 * the running system does. */
+		if (m->sys->rootlen && strncmp(path, m->sys->root, m->sys->rootlen) == 0)
+			path += m->sys->rootlen;
+		pt_strlcpy(rep->path, path, sizeof(rep->path));
 	}
 	kmod_module_unref(mod);
 	return 0;

@@ -32,6 +32,10 @@ struct pt_module_report {
 	char name[PT_MOD_NAME_MAX];
 	enum pt_mod_result result;
 	char error[256];
+	/* The file it is loaded from, as the running system names it
+	 * ("/lib/modules/KVER/kernel/.../vfio-pci.ko.xz"); "" when it is
+	 * built in, loaded already or not found. */
+	char path[256];
 };
 
 struct pt_modules;

@@ -243,6 +243,8 @@ void pt_state_render(const struct pt_report *r, struct pt_buf *out)
 		pt_json_string(&j, pt_mod_result_name(r->modules[i].result));
 		pt_json_key(&j, "error");
 		pt_json_string_or_null(&j, r->modules[i].error);
+		pt_json_key(&j, "path");
+		pt_json_string_or_null(&j, r->modules[i].path);
 		pt_json_end_object(&j);
 	}
 	pt_json_end_array(&j);

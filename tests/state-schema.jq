@@ -30,10 +30,11 @@ must(type == "object"; "not a JSON object")
 | must(.options.dryrun | type == "boolean"; "options.dryrun")
 | must(.iommu | type == "boolean"; "iommu")
 | must(.modules | type == "array"; "modules")
-| must(all(.modules[]; type == "object" and exactly(["name", "result", "error"])
+| must(all(.modules[]; type == "object" and exactly(["name", "result", "error", "path"])
            and (.name | type == "string")
            and (.result | IN("loaded", "builtin", "already", "failed", "skipped"))
-           and (.error | str_or_null)); "a module entry is malformed")
+           and (.error | str_or_null)
+           and (.path | str_or_null)); "a module entry is malformed")
 | must(.devices | type == "array"; "devices")
 | must(all(.devices[];
            type == "object"

@@ -8,7 +8,8 @@
 # the rule pt applies must be the kernel's. Facts: tests/e2e/FACTS.md.
 # shellcheck disable=SC2016 # jq programs
 
-# e2e_chipset_initrd BUILD OUT: std + lpc_ich, i2c_i801, pt-status, pci.ids,
+# e2e_chipset_initrd BUILD OUT: for the kernel of $E2E_KENV (default
+# BUILD/e2e/kernel.env, 6.1), std + lpc_ich, i2c_i801, pt-status, pci.ids,
 # the vfio-viable helper (static, musl), and chipset.init as /init.
 e2e_chipset_initrd() {
     local build=$1 out=$2 ids=()
@@ -16,7 +17,7 @@ e2e_chipset_initrd() {
     musl-gcc -static -Os -Wall -Werror -o "$build/e2e/vfio-viable" "$E2E_DIR/vfio-viable.c" ||
         return 1
     [ ! -f /usr/share/misc/pci.ids ] || ids=(-f /usr/share/misc/pci.ids:/usr/share/misc/pci.ids)
-    "$E2E_DIR/mkinitrd.sh" -q -e "$build/e2e/kernel.env" -i "$E2E_DIR/chipset.init" \
+    "$E2E_DIR/mkinitrd.sh" -q -e "${E2E_KENV:-$build/e2e/kernel.env}" -i "$E2E_DIR/chipset.init" \
         -a "${E2E_AGENT:-$build/static/pt-agent}" -o "$out" -m "+lpc_ich i2c_i801" \
         -f "$build/static/pt-status:/sbin/pt-status" \
         -f "$build/e2e/vfio-viable:/sbin/vfio-viable" "${ids[@]}"

@@ -4,9 +4,11 @@
 #
 # On a fresh Debian 12 machine it installs what is missing (apt-get:
 # qemu-system-x86 busybox-static kmod cpio jq make file), builds the static
-# agent (make static), fetches Debian's 6.1 kernel package once (cached in
-# BUILD_DIR/e2e/cache), builds a small initramfs, and boots a VM (TCG, no
-# KVM needed) with:
+# agent (make static), fetches Debian's kernel package once (cached in
+# BUILD_DIR/e2e/cache): 6.1 by default, Debian 13's 6.12 (.ko.xz modules)
+# with PT_E2E_KERNEL=6.12 (`make demo KERNEL=6.12`), or 6.12-zst (the same
+# with .ko.zst modules); see kernel.sh. It builds a small initramfs, and
+# boots a VM (TCG, no KVM needed) with:
 #   00:05.0  VGA (1234:1111)         } one multifunction slot, so one
 #   00:05.1  HD audio (8086:293e)    } IOMMU group: a GPU and its audio
 #   00:07.0  e1000e NIC (8086:10d3)    an unrelated device
@@ -35,6 +37,14 @@ mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
 OUT=$BUILD/e2e/demo
 SPEC=1234:1111@00:05.0
+K=${PT_E2E_KERNEL:-6.1}
+case $K in
+    6.1) KDESC="Debian 12's 6.1 kernel package (downloaded once, ~70 MB)" TMO=180 ;;
+    6.12) KDESC="Debian 13's 6.12 kernel package, .ko.xz modules (downloaded once, ~110 MB)" TMO=400 ;;
+    6.12-zst) KDESC="Debian 13's 6.12 kernel, modules recompressed as .ko.zst" TMO=400 ;;
+    *) echo "demo.sh: PT_E2E_KERNEL=$K: want one of 6.1, 6.12, 6.12-zst" >&2; exit 2 ;;
+esac
+KENV=$BUILD/e2e/kernel-$K.env
 
 if [ -t 1 ]; then
     B=$'\e[1m' G=$'\e[32m' Y=$'\e[33m' R=$'\e[31m' N=$'\e[0m'
@@ -58,10 +68,10 @@ step "static agent: $BUILD/static/pt-agent"
 e2e_need_agent "$BUILD"
 echo "      $(du -k "$BUILD/static/pt-agent" | cut -f1) KiB, $(file -b "$BUILD/static/pt-agent" | cut -d, -f1-2)"
 
-step "kernel: Debian's 6.1 kernel package (downloaded once, ~70 MB)"
-e2e_need_kernel "$BUILD"
-KVER=$(sed -n 's/^KVER=//p' "$BUILD/e2e/kernel.env")
-echo "      $(sed -n 's/^KPKG=//p' "$BUILD/e2e/kernel.env") ($KVER)"
+step "kernel: $KDESC"
+e2e_need_kernel "$BUILD" "$K"
+KVER=$(sed -n 's/^KVER=//p' "$KENV")
+echo "      $(sed -n 's/^KPKG=//p' "$KENV") ($KVER, modules $(sed -n 's/^MODEXT=//p' "$KENV"))"
 
 step "initramfs: busybox, pt-agent, vfio + bochs/e1000e/snd-hda-intel modules"
 mkdir -p "$OUT"
@@ -74,15 +84,17 @@ if [ -x "$PT_STATUS" ]; then
     # libpci's names, where the host has them (package pci.ids)
     [ ! -f /usr/share/misc/pci.ids ] || extra+=(-f /usr/share/misc/pci.ids:/usr/share/misc/pci.ids)
 fi
-e2e_initrd "$BUILD" "$OUT/demo.cpio" "${extra[@]}" || e2e_die "building the initramfs failed"
+# busybox's insmod cannot read .ko.zst: kmod's loads the native drivers
+[ "$K" != 6.12-zst ] || extra+=(-k)
+E2E_KENV=$KENV e2e_initrd "$BUILD" "$OUT/demo.cpio" "${extra[@]}" || e2e_die "building the initramfs failed"
 echo "      $(du -k "$OUT/demo.cpio" | cut -f1) KiB"
 
-step "booting the VM with pt.devices=$SPEC (about 10 s under TCG)"
+step "booting the VM with pt.devices=$SPEC (under TCG: about 10 s on 6.1, a minute or more on 6.12)"
 LOG=$OUT/demo.log RES=$OUT/demo.res
 t0=$(date +%s)
 rc=0
 # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
-"$E2E_DIR/boot.sh" -q -e "$BUILD/e2e/kernel.env" -r "$OUT/demo.cpio" -l "$LOG" -o "$RES" -t 180 \
+"$E2E_DIR/boot.sh" -q -e "$KENV" -r "$OUT/demo.cpio" -l "$LOG" -o "$RES" -t "$TMO" \
     -d VGA,addr=05.0,multifunction=on \
     -d ich9-intel-hda,id=hda,addr=05.1 -d hda-duplex,bus=hda.0,audiodev=snd0 \
     -d e1000e,addr=07.0,netdev=n0,romfile= \
@@ -172,6 +184,8 @@ if [ "$result" = ok ] && [ "$vga/$hda/$nic" = vfio-pci/vfio-pci/e1000e ]; then
   - left 00:07.0 (the NIC) alone. When the native drivers loaded afterwards,
     e1000e took the NIC, while bochs and snd-hda-intel found the GPU's
     functions already claimed (driver_override=vfio-pci).
+  vfio-pci came from $(jq -r '.modules[] | select(.name == "vfio-pci") | .path // "(already loaded)"' "$STATE")
+  (kernel $KVER), read by the agent's own static libkmod.
   /dev/vfio/$g is what a VM launcher opens, e.g. QEMU with
   "-device vfio-pci,host=0000:00:05.0 -device vfio-pci,host=0000:00:05.1".
   The state file records all of it for the launcher; result: ${B}$result${N}.

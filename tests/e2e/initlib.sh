@@ -63,7 +63,9 @@ e2e_ms() { awk '{ printf "%d\n", $1 * 1000 }' /proc/uptime; }
 # e2e_modprobe NAME... : insmod NAME with its dependencies (and the
 # softdeps kmod would load), in order, from /lib/modules/KVER/e2e.order,
 # which mkinitrd.sh writes ("NAME relpath relpath ..." per line).
-# Busybox's own modprobe cannot read Debian's modules.dep layout.
+# Busybox's own modprobe cannot read Debian's modules.dep layout; its
+# insmod reads .ko and .ko.xz but not .ko.zst: with kmod in the initramfs
+# (mkinitrd.sh -k), kmod's insmod is used.
 # Returns non-zero if NAME is unknown or an insmod failed.
 e2e_modprobe() {
     _e2e_rc=0
@@ -81,7 +83,12 @@ e2e_modprobe() {
             _e2e_b=${_e2e_p##*/}
             _e2e_b=$(printf '%s' "${_e2e_b%.ko*}" | tr - _)
             [ -d "/sys/module/$_e2e_b" ] && continue
-            insmod "/lib/modules/$E2E_KVER/$_e2e_p" || _e2e_rc=1
+            if [ -x /bin/kmod ]; then
+                # kmod's insmod is only reachable through its name
+                /sbin/insmod "/lib/modules/$E2E_KVER/$_e2e_p" || _e2e_rc=1
+            else
+                insmod "/lib/modules/$E2E_KVER/$_e2e_p" || _e2e_rc=1
+            fi
         done
     done
     return $_e2e_rc

@@ -20,7 +20,10 @@
 #   -q         quiet
 #
 # Layout inside: /bin/busybox + applet symlinks, /init, /lib/pt-e2e.sh,
-# /lib/modules/KVER/kernel/... (subset) with depmod-generated indexes,
+# /lib/modules/KVER/kernel/... (subset, the kernel's own files: .ko,
+# .ko.xz or .ko.zst) with depmod-generated indexes; for a merged-/usr
+# kernel (USRMERGE=1 in the env: Debian 13) /lib is a symlink to usr/lib
+# and the modules are under /usr/lib/modules, as on such a system,
 # /lib/modules/KVER/e2e.order ("NAME relpath..." in load order, used by
 # e2e_modprobe), /proc /sys /dev /run /tmp /etc.
 set -eu -o pipefail
@@ -59,6 +62,7 @@ step() { [ -n "$QUIET" ] || echo "mkinitrd.sh: $*" >&2; }
 [ -f "$ENVF" ] || die "no kernel env $ENVF (run kernel.sh first)"
 KROOT=$(sed -n 's/^KROOT=//p' "$ENVF")
 KVER=$(sed -n 's/^KVER=//p' "$ENVF")
+USRMERGE=$(sed -n 's/^USRMERGE=//p' "$ENVF")
 [ -d "$KROOT/lib/modules/$KVER" ] || die "no modules for $KVER under $KROOT"
 [ -f "$INIT" ] || die "no init script $INIT"
 [ -z "$AGENT" ] || [ -f "$AGENT" ] || die "no agent binary $AGENT"
@@ -73,6 +77,10 @@ trap 'rm -rf "$ST"' EXIT
 MD=lib/modules/$KVER
 
 step "staging in $ST"
+if [ "$USRMERGE" = 1 ]; then
+    mkdir -p "$ST/usr/lib"
+    ln -s usr/lib "$ST/lib"
+fi
 mkdir -p "$ST"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,lib,"$MD"}
 chmod 1777 "$ST/tmp"
 
@@ -101,7 +109,8 @@ if [ -n "$AGENT" ]; then
 fi
 
 # modules: closure as kmod resolves it (includes softdeps such as
-# "vfio post: vfio_iommu_type1"); "builtin NAME" lines are skipped.
+# "vfio post: vfio_iommu_type1"); "builtin NAME" lines are skipped. The
+# files are copied as they are (compressed or not): the guest decompresses.
 : >"$ST/$MD/e2e.order"
 declare -A SEEN=()
 for m in ${MODS//,/ }; do

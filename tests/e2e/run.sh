@@ -1,8 +1,15 @@
 #!/bin/bash
 # run.sh [BUILD_DIR] [SCENARIO...] — the end-to-end suite: the static
-# pt-agent in Debian's real 6.1 kernel under QEMU (TCG, q35, emulated
-# VT-d), one boot per scenario (two for none), assertions with jq on the
-# state file and on the sysfs facts the guest reports.
+# pt-agent in Debian's real kernels under QEMU (TCG, q35, emulated VT-d),
+# one boot per scenario and kernel, assertions with jq on the state file
+# and on the sysfs facts the guest reports.
+#
+# Kernels (PT_E2E_KERNEL, a list; default "6.1 6.12 6.12-zst"; see
+# kernel.sh): Debian 12's 6.1 (uncompressed .ko), Debian 13's 6.12 (.ko.xz
+# under /usr/lib/modules) and the same 6.12 with its modules recompressed
+# as .ko.zst. Every scenario runs on 6.1 and 6.12; on 6.12-zst only those
+# of ZST_SCEN (below) unless scenarios are named. Where the kernels differ,
+# kfact (below) says what each one does (FACTS.md, section l).
 #
 # BUILD_DIR defaults to REPO/build; a first argument that is a scenario
 # name is taken as a scenario. Without scenarios, all run, in this order:
@@ -15,16 +22,20 @@
 # agent/, and fetches Debian's kernel package once (cached in
 # BUILD_DIR/e2e/cache).
 #
-# Output (stdout): one line per scenario, "PASS name (Ns)" or
-# "FAIL name: reason" followed by the relevant part of the guest's log,
+# Output (stdout): one line per scenario and kernel, "PASS name [kernel]
+# (Ns)" or "FAIL name [kernel]: reason" followed by the relevant part of
+# the guest's log,
 # then "N passed, M failed". Setup progress goes to stderr. Exit 1 if any
 # scenario failed, 2 on a usage or setup error.
-# Logs: BUILD_DIR/e2e/run/NAME.{log,res,qemu,state.json}.
+# Logs: BUILD_DIR/e2e/run/KERNEL/NAME.{log,res,qemu,state.json}.
 #
 # Environment:
 #   PT_E2E_JOBS     boots run in parallel (default 2 on two or more cores,
 #                   else 1); results are printed in scenario order
-#   PT_E2E_TIMEOUT  seconds per boot before QEMU is killed (default 180: a bound for a loaded host, not a speed target)
+#   PT_E2E_KERNEL   the kernels (default "6.1 6.12 6.12-zst")
+#   PT_E2E_TIMEOUT  seconds per boot before QEMU is killed (default 180 on
+#                   6.1, 300 on 6.12: bounds for a loaded host, not speed
+#                   targets; 6.12's boot and .ko.xz loads are slower)
 #   PT_E2E_KPKG     pin a kernel package (see kernel.sh)
 #   PT_E2E_AGENT    test this static agent binary instead of
 #                   BUILD_DIR/static/pt-agent (make static is then skipped)
@@ -41,7 +52,16 @@ ALL=(edu gpu-slot twin-nics recover pinned-mismatch bad-spec no-iommu off dryrun
     fb-release fb-keep status chipset-group)
 # Two boots at a time on two cores or more (each QEMU is one TCG thread).
 JOBS=${PT_E2E_JOBS:-$(if [ "$(nproc 2>/dev/null || echo 1)" -ge 2 ]; then echo 2; else echo 1; fi)}
-TMO=${PT_E2E_TIMEOUT:-180}
+# The zstd boot proves the zstd decoder (the agent loads vfio-pci from
+# .ko.zst) and loads native drivers from .ko.zst before and after it.
+ZST_SCEN=(edu recover)
+KLIST=${PT_E2E_KERNEL:-6.1 6.12 6.12-zst}
+read -ra KERNELS <<<"${KLIST//,/ }"
+[ ${#KERNELS[@]} -gt 0 ] || { echo "run.sh: PT_E2E_KERNEL is empty" >&2; exit 2; }
+for k in "${KERNELS[@]}"; do
+    case $k in 6.1 | 6.12 | 6.12-zst) ;; *) echo "run.sh: unknown kernel '$k' (known: 6.1 6.12 6.12-zst)" >&2; exit 2 ;; esac
+done
+tmo_of() { case $1 in 6.1) echo "${PT_E2E_TIMEOUT:-180}" ;; *) echo "${PT_E2E_TIMEOUT:-300}" ;; esac; }
 
 usage() { sed -n '2,/^set -eu/p' "$0" | sed '$d; /^# shellcheck/d; s/^# \{0,1\}//' >&2; exit 2; }
 known() { local s; for s in "${ALL[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
@@ -57,12 +77,19 @@ SCEN=("$@")
 for s in "${SCEN[@]}"; do
     known "$s" || { echo "run.sh: unknown scenario '$s' (known: ${ALL[*]})" >&2; exit 2; }
 done
+# The runs: "scenario kernel" pairs, kernel by kernel.
+RUNS=()
+for k in "${KERNELS[@]}"; do
+    for s in "${SCEN[@]}"; do
+        if [ "$k" = 6.12-zst ] && [ $# -eq 0 ] && [[ " ${ZST_SCEN[*]} " != *" $s "* ]]; then continue; fi
+        RUNS+=("$s $k")
+    done
+done
 case $JOBS in [1-9]) ;; *) echo "run.sh: PT_E2E_JOBS must be 1-9" >&2; exit 2 ;; esac
 
 mkdir -p "$BUILD"
 BUILD=$(cd "$BUILD" && pwd)
 RUN=$BUILD/e2e/run
-ENVF=$BUILD/e2e/kernel.env
 T0=$(date +%s)
 
 # ---- setup ------------------------------------------------------------------
@@ -74,11 +101,13 @@ else
     e2e_need_agent "$BUILD"
     E2E_AGENT=$BUILD/static/pt-agent
 fi
-e2e_need_kernel "$BUILD"
+e2e_need_kernel "$BUILD" "${KERNELS[@]}"
 rm -rf "$RUN"
 mkdir -p "$RUN"
 
-# Initramfs variants (built once per run, ~0.5 s each):
+# Initramfs variants (built once per run and kernel, ~0.5 s each, in
+# RUN/KERNEL/; the 6.12-zst ones also hold kmod, whose insmod loads the
+# native drivers: busybox's insmod cannot read .ko.zst):
 #   std     default modules (vfio, vfio-pci, pci-stub, bochs, e1000e,
 #           snd-hda-intel + codec) and the agent; /init = scenario.init
 #   conf    std + /etc/pt.conf (the config blob below)
@@ -105,34 +134,67 @@ CONF
 # shellcheck source-path=SCRIPTDIR source=chipset.sh
 . "$E2E_DIR/chipset.sh"
 declare -A BUILT=()
-for s in "${SCEN[@]}"; do
+for r in "${RUNS[@]}"; do
+    s=${r% *} k=${r#* }
     v=$(initrd_of "$s")
-    [ -z "${BUILT[$v]:-}" ] || continue
-    BUILT[$v]=1
+    [ -z "${BUILT[$k/$v]:-}" ] || continue
+    BUILT[$k/$v]=1
+    mkdir -p "$RUN/$k"
+    kopt=()
+    [ "$k" != 6.12-zst ] || kopt=(-k)
+    export E2E_KENV=$BUILD/e2e/kernel-$k.env
     case $v in
-        std) e2e_initrd "$BUILD" "$RUN/std.cpio" ;;
-        conf) e2e_initrd "$BUILD" "$RUN/conf.cpio" -f "$RUN/pt.conf:/etc/pt.conf" ;;
-        novfio) e2e_initrd "$BUILD" "$RUN/novfio.cpio" \
+        std) e2e_initrd "$BUILD" "$RUN/$k/std.cpio" "${kopt[@]}" ;;
+        conf) e2e_initrd "$BUILD" "$RUN/$k/conf.cpio" "${kopt[@]}" -f "$RUN/pt.conf:/etc/pt.conf" ;;
+        novfio) e2e_initrd "$BUILD" "$RUN/$k/novfio.cpio" "${kopt[@]}" \
             -m "vfio vfio_iommu_type1 pci-stub bochs e1000e snd-hda-intel snd-hda-codec-generic" ;;
         disk)
-            e2e_initrd "$BUILD" "$RUN/disk.cpio" -m "+virtio_pci virtio_blk ext4" &&
-                mkdir -p "$RUN/disk.d" && echo pt-root-disk >"$RUN/disk.d/hello" &&
-                mkfs.ext4 -q -F -U "$DISK_UUID" -L ptroot -d "$RUN/disk.d" "$RUN/disk.img" 8M
+            e2e_initrd "$BUILD" "$RUN/$k/disk.cpio" "${kopt[@]}" -m "+virtio_pci virtio_blk ext4" &&
+                { [ -f "$RUN/disk.img" ] || {
+                    mkdir -p "$RUN/disk.d" && echo pt-root-disk >"$RUN/disk.d/hello" &&
+                        mkfs.ext4 -q -F -U "$DISK_UUID" -L ptroot -d "$RUN/disk.d" "$RUN/disk.img" 8M >&2
+                }; }
             ;;
         status)
             [ -x "$BUILD/static/pt-status" ] || e2e_die "no $BUILD/static/pt-status (make static)"
             ids=()
             [ ! -f /usr/share/misc/pci.ids ] || ids=(-f /usr/share/misc/pci.ids:/usr/share/misc/pci.ids)
-            e2e_initrd "$BUILD" "$RUN/status.cpio" -f "$BUILD/static/pt-status:/sbin/pt-status" "${ids[@]}"
+            e2e_initrd "$BUILD" "$RUN/$k/status.cpio" "${kopt[@]}" -f "$BUILD/static/pt-status:/sbin/pt-status" "${ids[@]}"
             ;;
-        chipset) e2e_chipset_initrd "$BUILD" "$RUN/chipset.cpio" ;;
-    esac || e2e_die "building the $v initramfs failed"
+        chipset) e2e_chipset_initrd "$BUILD" "$RUN/$k/chipset.cpio" ;;
+    esac || e2e_die "building the $v initramfs for $k failed"
+    if [ "$v" = novfio ] && cpio -t --quiet <"$RUN/$k/novfio.cpio" | grep -q '/vfio-pci\.ko'; then
+        e2e_die "the $k novfio initramfs still holds vfio-pci.ko"
+    fi
 done
-if [ -n "${BUILT[novfio]:-}" ] && cpio -t --quiet <"$RUN/novfio.cpio" | grep -q '/vfio-pci\.ko$'; then
-    e2e_die "the novfio initramfs still holds vfio-pci.ko"
-fi
-KVER=$(sed -n 's/^KVER=//p' "$ENVF")
-e2e_step "kernel $KVER, agent $E2E_AGENT, ${#SCEN[@]} scenarios, $JOBS at a time (setup $(($(date +%s) - T0)) s)"
+unset E2E_KENV
+kv_of() { sed -n "s/^$2=//p" "$BUILD/e2e/kernel-$1.env"; }
+for k in "${KERNELS[@]}"; do
+    e2e_step "kernel $k: $(kv_of "$k" KVER), modules $(kv_of "$k" MODEXT)"
+done
+e2e_step "agent $E2E_AGENT, ${#RUNS[@]} boots on ${#KERNELS[@]} kernels, $JOBS at a time (setup $(($(date +%s) - T0)) s)"
+
+# ---- where the kernels differ ---------------------------------------------------
+# kfact KEY: what the kernel of the current run (K) does; found by running
+# each kernel (FACTS.md, section l).
+kfact() {
+    case $1/$K in
+        # /dev/vfio/N's char major with the std initramfs's modules (the
+        # major is allocated dynamically; this set of modules gives these)
+        vfio-major/6.1) echo 246 ;;
+        vfio-major/6.12*) echo 245 ;;
+        # q35's own functions: the host bridge alone, LPC/AHCI/SMBus in one
+        # group, in the same order on both kernels
+        q35-groups/*) echo "0000:00:00.0|0000:00:1f.0 0000:00:1f.2 0000:00:1f.3" ;;
+        # the vfio modules loaded with vfio-pci (6.12 builds vfio_virqfd
+        # into vfio)
+        vfio-modules/6.1) echo "vfio vfio_pci vfio_pci_core vfio_iommu_type1 vfio_virqfd irqbypass" ;;
+        vfio-modules/6.12*) echo "vfio vfio_pci vfio_pci_core vfio_iommu_type1 irqbypass" ;;
+        # the PCI driver names of the native drivers (bochs's is bochs-drm)
+        drivers/*) echo "0000:00:05.0=bochs-drm 0000:00:05.1=snd_hda_intel 0000:00:07.0=e1000e" ;;
+        *) echo "run.sh: no fact $1 for kernel $K" >&2; echo "?" ;;
+    esac
+}
 
 # ---- assertion helpers (used inside one scenario's subshell) -------------------
 # NAME LOG RES STATE and FAILS are per scenario; DEVS and QARGS collect the
@@ -210,6 +272,21 @@ untouched() {
     ovr_is pci-agent "$1" "(null)"
 }
 
+# groups_are LIST: the IOMMU groups in sysfs, in group number order, their
+# members space-separated, groups separated by "|", are exactly LIST
+groups_are() {
+    local got
+    got=$(section groups | sed 's/^group [0-9]*: //' | paste -sd '|')
+    [ "$got" = "$1" ] || fail "IOMMU groups are '$got', want '$1'"
+}
+
+# vfio_pci_file: the agent loaded vfio-pci, from the kernel's own file:
+# .ko on 6.1, .ko.xz on 6.12, .ko.zst on 6.12-zst (its libkmod decoders)
+vfio_pci_file() {
+    expect '.modules[] | select(.name == "vfio-pci") | .result + " " + .path' \
+        "loaded /lib/modules/$KVER/kernel/drivers/vfio/pci/vfio-pci$MODEXT"
+}
+
 kmsg_has() { section kmsg | grep -qE -- "$1" || fail "kernel log has no line matching /$1/"; }
 mod_loaded() { section modules | grep -qx "$1" || fail "module $1 is not loaded in the guest"; }
 mod_absent() { if section modules | grep -qx "$1"; then fail "module $1 is loaded in the guest, want it not loaded"; fi; }
@@ -235,10 +312,10 @@ d_gpu() { # SLOT: VGA as function 0, ich9-intel-hda as function 1 (+ codec)
 # a state file that passes the schema checks). Returns 1 when there is
 # nothing left worth checking.
 boot() {
-    local rd=$RUN/$1.cpio rc=0 p
+    local rd=$KRUN/$1.cpio rc=0 p
     shift
     "$E2E_DIR/boot.sh" -q -e "$ENVF" -r "$rd" -l "$LOG" -o "$RES" -t "$TMO" \
-        "${DEVS[@]}" "$@" -- "${QARGS[@]}" 2>>"$RUN/$NAME.boot" || rc=$?
+        "${DEVS[@]}" "$@" -- "${QARGS[@]}" 2>>"$KRUN/$NAME.boot" || rc=$?
     if [ "$rc" = 124 ]; then fail "QEMU timed out after $TMO s"; return 1; fi
     [ "$rc" = 0 ] || { fail "QEMU exited $rc: $(head -c 300 "${LOG%.log}.qemu")"; return 1; }
     if ! section end >/dev/null; then
@@ -288,6 +365,20 @@ sc_edu() {
     mod_loaded vfio_pci
     mod_loaded vfio_iommu_type1
     kmsg_has 'pt-agent: 1 bound'
+    vfio_pci_file
+    # /dev/vfio: the group node and the container, nothing else (no
+    # devices/ directory: neither kernel has IOMMUFD or VFIO_DEVICE_CDEV)
+    local g want
+    g=$(dev 0000:00:03.0 iommu_group)
+    want="$g char $(kfact vfio-major):0 crw-------|vfio char 10:196 crw-rw-rw-"
+    [ "$(section vfio | paste -sd '|')" = "$want" ] ||
+        fail "/dev/vfio is '$(section vfio | paste -sd '|')', want '$want'"
+    local q
+    q=$(kfact q35-groups)
+    groups_are "${q%%|*}|0000:00:03.0|${q#*|}"
+    want=$(kfact vfio-modules)
+    [ "$(section modules | paste -sd ' ')" = "$want" ] ||
+        fail "loaded modules are '$(section modules | paste -sd ' ')', want '$want'"
 }
 
 # 2. GPU-like slot: VGA 05.0 + HDA 05.1 share one IOMMU group; only the VGA
@@ -310,6 +401,9 @@ sc_gpu_slot() {
         '[{"viable":true,"members":["0000:00:05.0","0000:00:05.1"]}]'
     [ "$(section groups | grep -c "^group $g: 0000:00:05.0 0000:00:05.1$")" = 1 ] ||
         fail "sysfs does not show 05.0 and 05.1 as the only members of group $g"
+    local q
+    q=$(kfact q35-groups)
+    groups_are "${q%%|*}|0000:00:05.0 0000:00:05.1|${q#*|}"
 }
 
 # 3. Two identical e1000e: pin the one at 08.0 by id@addr; 07.0 keeps e1000e.
@@ -332,10 +426,10 @@ sc_recover() {
     d_nic 07.0
     boot std -c "pt.devices=1234:1111,8086:10d3@00:07.0 e2e.pre=bochs,e1000e,snd-hda-intel,snd-hda-codec-generic" ||
         return 0
-    # precondition: the native drivers really had them
-    drv_is pci-before 0000:00:05.0 bochs-drm
-    drv_is pci-before 0000:00:05.1 snd_hda_intel
-    drv_is pci-before 0000:00:07.0 e1000e
+    # precondition: the native drivers really had them (their PCI driver
+    # names, the same on both kernels)
+    local f
+    for f in $(kfact drivers); do drv_is pci-before "${f%=*}" "${f#*=}"; done
     expect .result ok
     local a
     for a in 0000:00:05.0 0000:00:05.1 0000:00:07.0; do
@@ -344,6 +438,7 @@ sc_recover() {
     done
     dev_is 0000:00:05.1 selected_by "group of 1234:1111"
     kmsg_has 'pt-agent: .*3 recovered'
+    vfio_pci_file
 }
 
 # 5. A pinned entry whose identity does not match (an e1000e id at the edu's
@@ -499,7 +594,8 @@ sc_no_vfio_module() {
     local want="vfio-pci not found in /lib/modules/$KVER: add it to the initramfs"
     expect .result failed
     sj '.errors[]' | grep -qF "$want" || fail "errors[] lacks '$want': $(sj -c .errors)"
-    kmsg_has "pt-agent: .*vfio-pci not found in /lib/modules/$KVER"
+    # 6.12's release has a "+" (6.12.N+deb13-amd64): quote it for the regex
+    kmsg_has "pt-agent: .*vfio-pci not found in /lib/modules/$(printf '%s' "$KVER" | sed 's/[][\.*^$+?(){}|]/\\&/g')"
     local a
     for a in 0000:00:03.0 0000:00:07.0; do
         dev_is "$a" action failed
@@ -624,36 +720,40 @@ excerpt() {
     fi
 }
 
-# run_one NAME: writes RUN/NAME.out (the report) and RUN/NAME.result
+# run_one "NAME KERNEL": writes RUN/KERNEL/NAME.out (the report) and
+# RUN/KERNEL/NAME.result
 run_one() (
     # An assertion helper whose jq or grep fails must not end the scenario.
     set +e
-    NAME=$1
-    LOG=$RUN/$NAME.log RES=$RUN/$NAME.res STATE=$RUN/$NAME.state.json
+    NAME=${1% *} K=${1#* }
+    KRUN=$RUN/$K ENVF=$BUILD/e2e/kernel-$K.env
+    KVER=$(kv_of "$K" KVER) MODEXT=$(kv_of "$K" MODEXT) TMO=$(tmo_of "$K")
+    LOG=$KRUN/$NAME.log RES=$KRUN/$NAME.res STATE=$KRUN/$NAME.state.json
     local t0 secs
     t0=$(date +%s)
     "sc_${NAME//-/_}"
     secs=$(($(date +%s) - t0))
     if [ ${#FAILS[@]} -eq 0 ]; then
-        echo "PASS $NAME (${secs}s)" >"$RUN/$NAME.out"
-        echo PASS >"$RUN/$NAME.result"
+        echo "PASS $NAME [$K] (${secs}s)" >"$KRUN/$NAME.out"
+        echo PASS >"$KRUN/$NAME.result"
     else
         {
             local reason
             reason=$(printf '%s; ' "${FAILS[@]:0:3}")
             reason=${reason%; }
             [ ${#FAILS[@]} -le 3 ] || reason="$reason; and $((${#FAILS[@]} - 3)) more"
-            echo "FAIL $NAME: $reason"
+            echo "FAIL $NAME [$K]: $reason"
             excerpt
-        } >"$RUN/$NAME.out" 2>&1
-        echo FAIL >"$RUN/$NAME.result"
+        } >"$KRUN/$NAME.out" 2>&1
+        echo FAIL >"$KRUN/$NAME.result"
     fi
 )
 
 PASSED=0 FAILED=0
-report() {
-    cat "$RUN/$1.out" 2>/dev/null || echo "FAIL $1: the scenario did not finish (internal error; logs in $RUN)"
-    if [ "$(cat "$RUN/$1.result" 2>/dev/null)" = PASS ]; then
+report() { # "NAME KERNEL"
+    local f=$RUN/${1#* }/${1% *}
+    cat "$f.out" 2>/dev/null || echo "FAIL ${1% *} [${1#* }]: the scenario did not finish (internal error; logs in $RUN)"
+    if [ "$(cat "$f.result" 2>/dev/null)" = PASS ]; then
         PASSED=$((PASSED + 1))
     else
         FAILED=$((FAILED + 1))
@@ -661,7 +761,7 @@ report() {
 }
 
 if [ "$JOBS" = 1 ]; then
-    for s in "${SCEN[@]}"; do
+    for s in "${RUNS[@]}"; do
         run_one "$s" || true
         report "$s"
     done
@@ -670,8 +770,8 @@ else
     declare -A PID_OF=() FINISHED=()
     next=0
     flush() {
-        while [ "$next" -lt ${#SCEN[@]} ] && [ -n "${FINISHED[${SCEN[$next]}]:-}" ]; do
-            report "${SCEN[$next]}"
+        while [ "$next" -lt ${#RUNS[@]} ] && [ -n "${FINISHED[${RUNS[$next]}]:-}" ]; do
+            report "${RUNS[$next]}"
             next=$((next + 1))
         done
     }
@@ -682,7 +782,7 @@ else
         unset "PID_OF[$done_pid]"
         flush
     }
-    for s in "${SCEN[@]}"; do
+    for s in "${RUNS[@]}"; do
         while [ ${#PID_OF[@]} -ge "$JOBS" ]; do reap; done
         run_one "$s" &
         PID_OF[$!]=$s

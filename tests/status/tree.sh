@@ -143,8 +143,10 @@ st_write() {
 		 source: $source, spec: (if $spec == "" then null else $spec end),
 		 options: {group: $policy, onfail: "release", fb: "auto", dryrun: $dryrun},
 		 iommu: true,
-		 modules: [{name: "vfio_iommu_type1", result: "loaded", error: null},
-			   {name: "vfio_pci", result: "loaded", error: null}],
+		 modules: [{name: "vfio_iommu_type1", result: "loaded", error: null,
+			    path: "/lib/modules/6.1.0-13-amd64/kernel/drivers/vfio/vfio_iommu_type1.ko"},
+			   {name: "vfio_pci", result: "loaded", error: null,
+			    path: "/lib/modules/6.1.0-13-amd64/kernel/drivers/vfio/pci/vfio-pci.ko"}],
 		 devices: $devs,
 		 groups: ($groups // ([$devs[] | select(.iommu_group != null)]
 			| group_by(.iommu_group)

@@ -101,8 +101,12 @@ static void sample(struct sample *s, const char *spec)
 	t->error = "";
 	pt_strlcpy(t->vfio_node, "/dev/vfio/15", sizeof(t->vfio_node));
 	pt_diag_warn(&s->diag, "IOMMU group 15 cannot be handed to a guest as it is");
-	s->mods[0] =
-		(struct pt_module_report){ .name = "vfio_iommu_type1", .result = PT_MOD_LOADED };
+	s->mods[0] = (struct pt_module_report){
+		.name = "vfio_iommu_type1",
+		.result = PT_MOD_LOADED,
+		.path = "/lib/modules/6.12.117+deb13-amd64/kernel/drivers/"
+			"vfio/vfio_iommu_type1.ko.xz"
+	};
 	s->mods[1] = (struct pt_module_report){ .name = "vfio-pci", .result = PT_MOD_BUILTIN };
 	s->r = (struct pt_report){
 		.agent_version = "0.1.0",
@@ -148,7 +152,11 @@ static void renders_the_schema(void **state)
 			 0);
 	assert_int_equal(jq(b.data, "-e",
 			    ".modules[1] == {\"name\": \"vfio-pci\", \"result\": "
-			    "\"builtin\", \"error\": null}"),
+			    "\"builtin\", \"error\": null, \"path\": null}"),
+			 0);
+	assert_int_equal(jq(b.data, "-e",
+			    ".modules[0].path == \"/lib/modules/6.12.117+deb13-amd64/kernel/"
+			    "drivers/vfio/vfio_iommu_type1.ko.xz\""),
 			 0);
 	assert_int_equal(jq(b.data, "-e",
 			    ".options == {\"group\": \"auto\", \"onfail\": "

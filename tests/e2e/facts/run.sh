@@ -2,8 +2,9 @@
 # run.sh BUILD_DIR [SCENARIO...] — rerun the experiments behind FACTS.md.
 # Scenarios: topo efi vesa noiommu noiommu-off order early hdafast kmsg
 #            kmod-busybox kmod chain   (default: all)
-# Logs: BUILD_DIR/e2e/facts/SCENARIO.{log,res,qemu}; the results channel of
-# each boot is printed to stdout.
+# Logs: BUILD_DIR/e2e/facts/[KERNEL/]SCENARIO.{log,res,qemu}; the results
+# channel of each boot is printed to stdout. PT_E2E_KERNEL=6.12 runs them
+# on Debian 13's kernel (default 6.1).
 set -eu -o pipefail
 [ $# -ge 1 ] || { echo "usage: run.sh BUILD_DIR [SCENARIO...]" >&2; exit 2; }
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -14,8 +15,12 @@ shift
 OUT=$B/facts
 mkdir -p "$OUT"
 
-"$E2E/kernel.sh" "$(dirname "$B")" >/dev/null
-ENV=$B/kernel.env
+# PT_E2E_KERNEL: the kernel (6.1, 6.12 or 6.12-zst; see kernel.sh)
+K=${PT_E2E_KERNEL:-6.1}
+"$E2E/kernel.sh" "$(dirname "$B")" "$K" >/dev/null
+ENV=$B/kernel-$K.env
+[ "$K" = 6.1 ] || OUT=$OUT/$K
+mkdir -p "$OUT"
 "$E2E/mkinitrd.sh" -q -e "$ENV" -i "$HERE/facts.init" -o "$OUT/facts.cpio"
 "$E2E/mkinitrd.sh" -q -k -e "$ENV" -i "$HERE/facts.init" -o "$OUT/facts-kmod.cpio"
 
