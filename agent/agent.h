@@ -15,7 +15,7 @@
 #define PT_VERSION "0.1.0"
 #endif
 
-#define PT_EXIT_USAGE 64
+#include "output.h" /* PT_EXIT_USAGE, shared with pt-status and pt-vm */
 
 int pt_agent_main(int argc, char **argv);
 

@@ -54,6 +54,18 @@ static void read_release(const struct pt_sysfs *sys, char *buf, size_t size)
 static int open_ctx(struct pt_modules *m, const char *dir, const char *const *confv,
 		    struct pt_modules **ret);
 
+/* A context for sys, not yet open: what both constructors set first. */
+static struct pt_modules *ctx_alloc(const struct pt_sysfs *sys)
+{
+	struct pt_modules *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->sys = sys;
+		m->sysroot = sys->rootlen > 0;
+	}
+	return m;
+}
+
 int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret)
 {
 	/* kmod's default configuration directories, under the sysroot. */
@@ -64,11 +76,9 @@ int pt_modules_new(const struct pt_sysfs *sys, struct pt_modules **ret)
 	const char *confv[ELEMENTSOF(confdirs) + 1];
 	struct pt_modules *m;
 
-	m = calloc(1, sizeof(*m));
+	m = ctx_alloc(sys);
 	if (!m)
 		return -ENOMEM;
-	m->sys = sys;
-	m->sysroot = sys->rootlen > 0;
 	read_release(sys, release, sizeof(release));
 	snprintf(m->shown_dir, sizeof(m->shown_dir), "/lib/modules/%s", release);
 	if (pt_sysfs_path(sys, dir, sizeof(dir), "/lib/modules/%s", release) < 0)
@@ -87,11 +97,9 @@ int pt_modules_new_dir(const struct pt_sysfs *sys, const char *moddir, struct pt
 {
 	struct pt_modules *m;
 
-	m = calloc(1, sizeof(*m));
+	m = ctx_alloc(sys);
 	if (!m)
 		return -ENOMEM;
-	m->sys = sys;
-	m->sysroot = sys->rootlen > 0;
 	pt_strlcpy(m->shown_dir, moddir, sizeof(m->shown_dir));
 	/* kmod's own modprobe.d: those of the host that builds the image */
 	return open_ctx(m, moddir, NULL, ret);

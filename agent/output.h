@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * output.h — what every pt-status command shares: its exit codes and the
- * version of its --json output.
+ * version of its --json output; pt-agent's and pt-vm's usage error is the
+ * same 64.
  */
 #ifndef PT_OUTPUT_H
 #define PT_OUTPUT_H

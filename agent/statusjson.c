@@ -81,6 +81,20 @@ static void json_kernel(struct pt_json *j, const struct pt_kernel *k)
 	pt_json_end_object(j);
 }
 
+/* The opening every pt-status --json document shares: the format, the
+ * command and the kernel rule it applied. */
+static void json_head(struct pt_json *j, struct pt_buf *out, const char *command,
+		      const struct pt_kernel *k)
+{
+	pt_json_init(j, out);
+	pt_json_begin_object(j);
+	pt_json_key(j, "format");
+	pt_json_int(j, PT_STATUS_FORMAT);
+	pt_json_key(j, "command");
+	pt_json_string(j, command);
+	json_kernel(j, k);
+}
+
 /* A text from a pt_buf filler, as a JSON string (null when empty). */
 static void json_text(struct pt_json *j, const char *key, const struct pt_gview *gv,
 		      void (*fill)(const struct pt_gview *, const char *, struct pt_buf *))
@@ -275,13 +289,7 @@ void pt_status_json(const struct pt_status *s, struct pt_buf *out)
 	bool ok = s->state == PT_STATE_OK;
 	struct pt_json j;
 
-	pt_json_init(&j, out);
-	pt_json_begin_object(&j);
-	pt_json_key(&j, "format");
-	pt_json_int(&j, PT_STATUS_FORMAT);
-	pt_json_key(&j, "command");
-	pt_json_string(&j, "status");
-	json_kernel(&j, &s->kernel);
+	json_head(&j, out, "status", &s->kernel);
 	pt_json_key(&j, "state_file");
 	pt_json_string(&j, PT_STATE_FILE);
 	pt_json_key(&j, "state");
@@ -365,13 +373,7 @@ void pt_groups_json(const struct pt_groups *g, struct pt_buf *out)
 {
 	struct pt_json j;
 
-	pt_json_init(&j, out);
-	pt_json_begin_object(&j);
-	pt_json_key(&j, "format");
-	pt_json_int(&j, PT_STATUS_FORMAT);
-	pt_json_key(&j, "command");
-	pt_json_string(&j, "groups");
-	json_kernel(&j, &g->kernel);
+	json_head(&j, out, "groups", &g->kernel);
 	pt_json_key(&j, "iommu");
 	pt_json_bool(&j, g->err == 0);
 	pt_json_key(&j, "error");
@@ -393,13 +395,7 @@ void pt_suggest_json(const struct pt_suggest *s, struct pt_buf *out)
 {
 	struct pt_json j;
 
-	pt_json_init(&j, out);
-	pt_json_begin_object(&j);
-	pt_json_key(&j, "format");
-	pt_json_int(&j, PT_STATUS_FORMAT);
-	pt_json_key(&j, "command");
-	pt_json_string(&j, "suggest");
-	json_kernel(&j, &s->g.kernel);
+	json_head(&j, out, "suggest", &s->g.kernel);
 	pt_json_key(&j, "query");
 	pt_json_string(&j, s->query);
 	pt_json_key(&j, "error");

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "agent.h"
 #include "config.h"
 #include "log.h"
 #include "modules.h"
+#include "output.h"
 #include "pci.h"
 #include "spec.h"
 #include "sysfs.h"

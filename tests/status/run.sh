@@ -49,6 +49,23 @@ trap 'rm -rf "$tmp"' EXIT
 RUNAS=()
 
 # transcript ROOT ARGS...: run pt-status on ROOT; the transcript on stdout.
+# compare_golden NAME - $tmp/got against golden/NAME.txt (UPDATE_GOLDEN=1
+# writes it first).
+compare_golden() {
+	local name=$1
+	if [ "$update" = 1 ]; then
+		cp "$tmp/got" "$golden/$name.txt"
+	fi
+	if [ ! -f "$golden/$name.txt" ]; then
+		bad "$name" "no golden file $golden/$name.txt (UPDATE_GOLDEN=1 writes it)"
+	elif diff -u "$golden/$name.txt" "$tmp/got" >"$tmp/diff"; then
+		ok "$name"
+	else
+		bad "$name" "output differs from golden/$name.txt:"
+		cat "$tmp/diff"
+	fi
+}
+
 transcript() {
 	local root=$1 rc=0
 	shift
@@ -72,17 +89,7 @@ check() {
 		bad "$name" "--json output is not JSON"
 		return
 	fi
-	if [ "$update" = 1 ]; then
-		cp "$tmp/got" "$golden/$name.txt"
-	fi
-	if [ ! -f "$golden/$name.txt" ]; then
-		bad "$name" "no golden file $golden/$name.txt (UPDATE_GOLDEN=1 writes it)"
-	elif diff -u "$golden/$name.txt" "$tmp/got" >"$tmp/diff"; then
-		ok "$name"
-	else
-		bad "$name" "output differs from golden/$name.txt:"
-		cat "$tmp/diff"
-	fi
+	compare_golden "$name"
 }
 
 # The machine: a root port (group 1), a network card (group 2), and a GPU
@@ -403,17 +410,7 @@ for m in "$here"/machines/*.machine; do
 			esac
 		done <"$m"
 	} | sed "s|$tmp|TMP|g" >"$tmp/got"
-	if [ "$update" = 1 ]; then
-		cp "$tmp/got" "$golden/$name.txt"
-	fi
-	if [ ! -f "$golden/$name.txt" ]; then
-		bad "$name" "no golden file $golden/$name.txt (UPDATE_GOLDEN=1 writes it)"
-	elif diff -u "$golden/$name.txt" "$tmp/got" >"$tmp/diff"; then
-		ok "$name"
-	else
-		bad "$name" "output differs from golden/$name.txt:"
-		cat "$tmp/diff"
-	fi
+	compare_golden "$name"
 done
 
 echo "$pass passed, $fail failed"
