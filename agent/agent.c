@@ -102,14 +102,18 @@ static void flush_diag(struct run *run)
 	for (; run->logged < run->diag.n; run->logged++) {
 		const struct pt_diag_msg *m = &run->diag.msgs[run->logged];
 
-		pt_log(m->sev == PT_SEV_ERROR ? PT_LOG_ERR : PT_LOG_WARN, "%s", m->text);
+		if (m->prefix)
+			pt_log(m->sev == PT_SEV_ERROR ? PT_LOG_ERR : PT_LOG_WARN, "%s: %s",
+			       m->prefix, m->text);
+		else
+			pt_log(m->sev == PT_SEV_ERROR ? PT_LOG_ERR : PT_LOG_WARN, "%s", m->text);
 	}
 }
 
 static void merge_diag(struct pt_diag *into, const struct pt_diag *from)
 {
 	for (size_t i = 0; i < from->n; i++)
-		pt_diag_add(into, from->msgs[i].sev, "%s", from->msgs[i].text);
+		pt_diag_copy(into, &from->msgs[i]);
 }
 
 static struct pt_module_report *add_module(struct run *run)
@@ -748,7 +752,7 @@ static void load_modules(struct run *run)
 			pt_target_error(
 				t, "its variant driver did not load, and driver_override could not "
 				   "be changed to vfio-pci");
-			pt_diag_error(&run->diag, "%s: %s", t->fn->name, t->error);
+			pt_target_report(&run->diag, PT_SEV_ERROR, t);
 		}
 	}
 }
@@ -832,8 +836,9 @@ static void print_dry_run(struct run *run, const char *result)
 	if (run->planned)
 		pt_plan_print(&run->plan, stdout);
 	for (size_t i = 0; i < run->diag.n; i++)
-		printf("%s: %s\n", run->diag.msgs[i].sev == PT_SEV_ERROR ? "error" : "warning",
-		       run->diag.msgs[i].text);
+		printf("%s: %s%s%s\n", run->diag.msgs[i].sev == PT_SEV_ERROR ? "error" : "warning",
+		       run->diag.msgs[i].prefix ? run->diag.msgs[i].prefix : "",
+		       run->diag.msgs[i].prefix ? ": " : "", run->diag.msgs[i].text);
 	printf("Result: %s\n", result);
 	fflush(stdout);
 }

@@ -126,7 +126,7 @@ int pt_bind_protect(const struct pt_bind *b, struct pt_plan *plan)
 			t->action = PT_ACT_FAILED;
 			pt_target_error(t, "cannot write driver_override: %s; nothing was changed",
 					strerror(-r));
-			pt_diag_error(b->diag, "%s: %s", f->name, t->error);
+			pt_target_report(b->diag, PT_SEV_ERROR, t);
 			continue;
 		}
 		t->override_written = true;
@@ -298,7 +298,7 @@ static void fail(const struct pt_bind *b, struct pt_target *t)
 		pt_target_error_append(t, "; left %s (pt.onfail=keep)",
 				       t->fn->driver[0] ? "with its driver_override set"
 							: "unclaimed");
-		pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
+		pt_target_report(b->diag, PT_SEV_ERROR, t);
 		return;
 	}
 	if (pt_bind_release(b, t, err, sizeof(err)) == 0) {
@@ -309,7 +309,7 @@ static void fail(const struct pt_bind *b, struct pt_target *t)
 		t->action = PT_ACT_FAILED;
 		pt_target_error_append(t, "; could not be given back: %s", err);
 	}
-	pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
+	pt_target_report(b->diag, PT_SEV_ERROR, t);
 }
 
 static bool failed(const struct pt_target *t)
@@ -362,7 +362,7 @@ static void rollback_groups(const struct pt_bind *b, struct pt_plan *plan)
 					"given back: %s",
 					bad->fn->name, g->group, err);
 			}
-			pt_diag_error(b->diag, "%s: %s", t->fn->name, t->error);
+			pt_target_report(b->diag, PT_SEV_ERROR, t);
 		}
 	}
 }
@@ -429,7 +429,7 @@ int pt_bind_give_back(const struct pt_bind *b, struct pt_plan *plan, pt_load_hos
 			t->action = PT_ACT_SKIPPED;
 			pt_target_error(t, "not on a vfio driver (%s): nothing to give back",
 					f->driver[0] ? f->driver : "no driver");
-			pt_diag_warn(b->diag, "%s: %s", f->name, t->error);
+			pt_target_report(b->diag, PT_SEV_WARNING, t);
 			t->driver_after = f->driver;
 			continue;
 		}
@@ -444,7 +444,7 @@ int pt_bind_give_back(const struct pt_bind *b, struct pt_plan *plan, pt_load_hos
 		if (r < 0) {
 			t->action = PT_ACT_FAILED;
 			pt_target_error(t, "%s", err);
-			pt_diag_error(b->diag, "%s: %s", f->name, t->error);
+			pt_target_report(b->diag, PT_SEV_ERROR, t);
 			(void)pt_pci_reload_driver(b->pci, f);
 			t->driver_after = f->driver;
 			continue;

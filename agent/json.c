@@ -173,6 +173,20 @@ void pt_json_string(struct pt_json *j, const char *s)
 	pt_buf_putc(j->out, '"');
 }
 
+void pt_json_string_prefixed(struct pt_json *j, const char *prefix, const char *text)
+{
+	if (!prefix) {
+		pt_json_string(j, text);
+		return;
+	}
+	before_value(j);
+	pt_buf_putc(j->out, '"');
+	pt_json_escape(j->out, prefix);
+	pt_buf_add(j->out, ": ", 2);
+	pt_json_escape(j->out, text);
+	pt_buf_putc(j->out, '"');
+}
+
 void pt_json_string_or_null(struct pt_json *j, const char *s)
 {
 	pt_json_string(j, s && *s ? s : NULL);

@@ -30,6 +30,8 @@ void pt_json_end_array(struct pt_json *j);
 void pt_json_key(struct pt_json *j, const char *key);
 void pt_json_string(struct pt_json *j, const char *s);	       /* NULL → null */
 void pt_json_string_or_null(struct pt_json *j, const char *s); /* "" → null */
+/* One string: prefix, ": ", text (prefix NULL: text alone). */
+void pt_json_string_prefixed(struct pt_json *j, const char *prefix, const char *text);
 void pt_json_int(struct pt_json *j, int64_t v);
 /* The low `digits` (at most 8) hex digits of v, lowercase, as a string
  * ("%0*x" of v masked to them). */

@@ -21,9 +21,6 @@ void pt_plan_free(struct pt_plan *plan)
 		free(plan->groups[i].blockers);
 	}
 	free(plan->groups);
-	for (size_t i = 0; i < plan->n_targets; i++)
-		if (plan->targets[i].error_owned)
-			free((char *)plan->targets[i].error);
 	free(plan->targets);
 	pt_diag_free(&plan->diag);
 	*plan = (struct pt_plan){ 0 };
@@ -89,7 +86,14 @@ static struct pt_target *add_target(struct pt_plan *plan, struct pt_pci_func *fn
 				    const char *selected_by, bool take)
 {
 	size_t lo = 0, hi = plan->n_targets;
+	char by[PT_SELECTED_BY_MAX];
+	const char *by_interned;
 	struct pt_target *t;
+
+	pt_strlcpy(by, selected_by, sizeof(by));
+	by_interned = pt_intern(by);
+	if (!by_interned)
+		return NULL;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -119,37 +123,31 @@ static struct pt_target *add_target(struct pt_plan *plan, struct pt_pci_func *fn
 				 .driver_before = "",
 				 .driver_after = "",
 				 .override_before = "",
+				 .selected_by = by_interned,
 				 .error = "" };
-	pt_strlcpy(t->selected_by, selected_by, sizeof(t->selected_by));
 	return t;
 }
 
 /* Format prefix + fmt into the target's sentence: one pass into a bounded
- * buffer on the stack, then a copy of its length (thousands of targets can
- * each have one). prefix may be the old sentence: it is copied first. */
+ * buffer on the stack, then interned (pt_intern): thousands of targets can
+ * each have one, and when thousands of binds fail they fail alike, so one
+ * copy serves them all. prefix may be the old sentence. */
 static void target_verror(struct pt_target *t, const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[PT_TARGET_ERROR_MAX], *copy;
+	char buf[PT_TARGET_ERROR_MAX];
+	const char *text;
 	size_t n;
 
 	n = pt_strlcpy(buf, prefix, sizeof(buf));
 	if (n < sizeof(buf))
 		vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (t->error_owned)
-		free((char *)t->error);
-	t->error_owned = false;
-	t->error = "";
-	if (!buf[0])
-		return;
-	n = strlen(buf);
-	copy = malloc(n + 1);
-	if (!copy) {
-		t->error = "out of memory recording what went wrong";
-		return;
-	}
-	memcpy(copy, buf, n + 1);
-	t->error = copy;
-	t->error_owned = true;
+	text = pt_intern(buf);
+	t->error = text ? text : "out of memory recording what went wrong";
+}
+
+void pt_target_report(struct pt_diag *d, enum pt_severity sev, const struct pt_target *t)
+{
+	pt_diag_ref(d, sev, t->fn->name, t->error);
 }
 
 void pt_target_error(struct pt_target *t, const char *fmt, ...)
@@ -313,7 +311,7 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 					return -ENOMEM;
 				refuse(t, "cannot read %s of %s: %s; not bound", f->id_err_attr,
 				       f->name, strerror(-f->id_err));
-				pt_diag_error(&plan->diag, "%s", t->error);
+				pt_diag_ref(&plan->diag, PT_SEV_ERROR, NULL, t->error);
 			} else if (has_id_only) {
 				pt_diag_warn(&plan->diag,
 					     "cannot read %s of %s: %s; it was not considered",
@@ -345,7 +343,7 @@ int pt_plan_select(struct pt_plan *plan, const struct pt_spec *spec,
 			refuse(t, "%s is a PCI bridge (class %06x): pt never binds bridges",
 			       f->name, f->class);
 			if (t->explicit_addr)
-				pt_diag_error(&plan->diag, "%s", t->error);
+				pt_diag_ref(&plan->diag, PT_SEV_ERROR, NULL, t->error);
 			else
 				pt_diag_warn(&plan->diag, "%s; entry '%s' skips it", t->error,
 					     by->text);
@@ -602,17 +600,17 @@ int pt_plan_resolve(struct pt_plan *plan, const struct pt_spec *spec)
 			else
 				refuse(t, "%s shares IOMMU group %d with %s, which %s", f->name,
 				       prot->group, a, prot->reason);
-			pt_diag_error(&plan->diag, "%s", t->error);
+			pt_diag_ref(&plan->diag, PT_SEV_ERROR, NULL, t->error);
 		} else if (f->state_err) {
 			refuse(t, "cannot read %s of %s: %s; not bound", f->state_err_attr, f->name,
 			       strerror(-f->state_err));
-			pt_diag_error(&plan->diag, "%s", t->error);
+			pt_diag_ref(&plan->diag, PT_SEV_ERROR, NULL, t->error);
 		} else if (f->iommu_group < 0) {
 			refuse(t,
 			       "%s has no IOMMU group: the IOMMU does not cover it, so vfio "
 			       "cannot take it",
 			       f->name);
-			pt_diag_error(&plan->diag, "%s", t->error);
+			pt_diag_ref(&plan->diag, PT_SEV_ERROR, NULL, t->error);
 		}
 	}
 

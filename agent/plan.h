@@ -46,10 +46,12 @@ enum pt_action {
 
 struct pt_target {
 	struct pt_pci_func *fn;
-	char selected_by[PT_SELECTED_BY_MAX]; /* the entry, or "group of ENTRY" */
-	bool take;			      /* to be bound */
-	bool explicit_addr;		      /* named by its address */
-	bool by_group;			      /* added by pt.group=auto, not by an entry */
+	/* The entry, or "group of ENTRY", at most PT_SELECTED_BY_MAX - 1
+	 * bytes; interned (pt_intern): a few entries select thousands. */
+	const char *selected_by;
+	bool take;	    /* to be bound */
+	bool explicit_addr; /* named by its address */
+	bool by_group;	    /* added by pt.group=auto, not by an entry */
 	/* Driver names are never NULL; interned (pt_intern) or static, so a
 	 * record costs a pointer for each however long the name. */
 	const char *driver; /* the vfio driver to use */
@@ -60,10 +62,10 @@ struct pt_target {
 	const char *driver_after;
 	const char *override_before;
 	bool override_written;
-	bool error_owned; /* error is the plan's to free */
 	char vfio_node[32];
 	/* Why it was refused or failed; "" when it was not. Never NULL; set
-	 * with pt_target_error() and pt_target_error_append() only. */
+	 * with pt_target_error() and pt_target_error_append() only; interned
+	 * (pt_intern), so it outlives the plan. */
 	const char *error;
 };
 
@@ -145,6 +147,10 @@ void pt_plan_refuse_taken(struct pt_plan *plan, int group, const char *reason);
  * says so instead. */
 void pt_target_error(struct pt_target *t, const char *fmt, ...) _printf_(2, 3);
 void pt_target_error_append(struct pt_target *t, const char *fmt, ...) _printf_(2, 3);
+
+/* Add "NAME: sentence" (the function's name, the target's error) to d
+ * without copying either (pt_diag_ref). */
+void pt_target_report(struct pt_diag *d, enum pt_severity sev, const struct pt_target *t);
 
 /* Targets still to be bound. */
 size_t pt_plan_count_taken(const struct pt_plan *plan);

@@ -111,7 +111,7 @@ static void render_msgs(struct pt_json *j, const char *key, const struct pt_diag
 	pt_json_begin_array(j);
 	for (size_t i = 0; d && i < d->n; i++)
 		if (d->msgs[i].sev == sev)
-			pt_json_string(j, d->msgs[i].text);
+			pt_json_string_prefixed(j, d->msgs[i].prefix, d->msgs[i].text);
 	pt_json_end_array(j);
 }
 

@@ -3,8 +3,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sysfs.h"
@@ -251,27 +256,186 @@ static int write_attr(const char *path, const char *value)
 	return 0;
 }
 
-struct guarded_write {
-	const struct pt_sysfs *s;
+struct one_write {
 	const char *path, *value;
 };
 
-static int do_guarded_write(void *arg)
+static int one_write(void *arg)
 {
-	const struct guarded_write *w = arg;
+	const struct one_write *w = arg;
 
-	return pt_sysfs_write(w->s, w->path, w->value);
+	return write_attr(w->path, w->value);
 }
 
-int pt_sysfs_write_guarded(const struct pt_sysfs *s, const char *path, const char *value,
+/*
+ * Guarded writes go to one helper process, forked at the first and reused
+ * for the next: a fork, exit and wait per write cost about 300 us each on
+ * a VM, thousands of them when thousands of devices are given back. The
+ * helper is a process of its own, as the child per write was: a write that
+ * hangs costs a timeout, after which the helper is killed and left behind
+ * (a task stuck in a driver cannot die until the driver returns) and the
+ * next write starts a new one; a helper that dies answers -EIO. A
+ * SOCK_SEQPACKET pair carries one request (path NUL value NUL) and one
+ * answer (an int) per write, and a send to a dead helper fails with EPIPE
+ * instead of raising SIGPIPE.
+ */
+static struct {
+	pid_t pid;   /* 0: none */
+	pid_t owner; /* the process that forked it */
+	int fd;
+} helper;
+
+#define HELPER_MSG_MAX (PATH_MAX + 256)
+
+static void helper_serve(int fd)
+{
+	static char msg[HELPER_MSG_MAX + 1];
+
+	/* The helper marks and journals nothing (its writer does), and goes
+	 * when its writer goes. */
+	pt_watch_forget();
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		ssize_t n = recv(fd, msg, HELPER_MSG_MAX, 0);
+		const char *value;
+		size_t plen;
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		msg[n] = '\0';
+		plen = strlen(msg);
+		if (plen + 1 >= (size_t)n)
+			r = -EINVAL;
+		else {
+			value = msg + plen + 1;
+			r = write_attr(msg, value);
+		}
+		if (send(fd, &r, sizeof(r), MSG_NOSIGNAL) != sizeof(r))
+			_exit(2);
+	}
+}
+
+static int helper_start(void)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		helper_serve(sv[1]);
+	}
+	close(sv[1]);
+	helper = (typeof(helper)){ .pid = pid, .owner = getpid(), .fd = sv[0] };
+	return 0;
+}
+
+/* Gone (dead, or killed after a timeout): the next write starts another. */
+static void helper_drop(bool killed)
+{
+	int status;
+
+	if (killed)
+		kill(helper.pid, SIGKILL);
+	close(helper.fd);
+	if (killed)
+		(void)waitpid(helper.pid, &status, WNOHANG);
+	else
+		while (waitpid(helper.pid, &status, 0) < 0 && errno == EINTR)
+			;
+	helper = (typeof(helper)){ 0 };
+}
+
+void pt_sysfs_guard_stop(void)
+{
+	if (helper.pid > 0 && helper.owner == getpid())
+		helper_drop(false);
+	helper = (typeof(helper)){ 0 };
+}
+
+/* The write's result in *ret; false when no helper could be made (or
+ * the request does not fit one message): the caller writes another way. */
+static bool helper_write(const char *path, const char *value, unsigned timeout_ms, int *ret)
+{
+	char msg[HELPER_MSG_MAX];
+	size_t plen = strlen(path), vlen = strlen(value);
+	uint64_t deadline;
+	int result, r;
+	ssize_t n;
+
+	if (plen + vlen + 2 > sizeof(msg))
+		return false;
+	/* A helper inherited from the process this one was forked from is
+	 * not this one's to use. */
+	if (helper.pid > 0 && helper.owner != getpid())
+		helper = (typeof(helper)){ 0 };
+	memcpy(msg, path, plen + 1);
+	memcpy(msg + plen + 1, value, vlen + 1);
+	/* A helper that died since the last write has not seen this one:
+	 * a new one takes it. */
+	for (int attempt = 0;; attempt++) {
+		if (helper.pid == 0 && helper_start() < 0)
+			return false;
+		do
+			n = send(helper.fd, msg, plen + vlen + 2, MSG_NOSIGNAL);
+		while (n < 0 && errno == EINTR);
+		if (n == (ssize_t)(plen + vlen + 2))
+			break;
+		helper_drop(true);
+		if (attempt > 0)
+			return false;
+	}
+	deadline = pt_now_ms() + timeout_ms;
+	for (;;) {
+		struct pollfd pfd = { .fd = helper.fd, .events = POLLIN };
+		uint64_t now = pt_now_ms();
+
+		r = now >= deadline ? 0 : poll(&pfd, 1, (int)(deadline - now));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			helper_drop(true);
+			*ret = -ETIMEDOUT;
+			return true;
+		}
+		break;
+	}
+	do
+		n = recv(helper.fd, &result, sizeof(result), 0);
+	while (n < 0 && errno == EINTR);
+	if (n != sizeof(result)) {
+		/* It died without an answer. */
+		helper_drop(false);
+		*ret = -EIO;
+		return true;
+	}
+	*ret = result;
+	return true;
+}
+
+int pt_sysfs_write_guarded(const struct pt_sysfs *s _unused_, const char *path, const char *value,
 			   unsigned timeout_ms)
 {
-	struct guarded_write w = { s, path, value };
 	int r;
 
 	/* This write guards itself: the supervisor waits for it longer. */
 	pt_watch_begin("write", path, timeout_ms + 1000);
-	r = pt_watch_guard(do_guarded_write, &w, timeout_ms);
+	/* Without a helper, a child for this write alone (which, without a
+	 * process to spare, writes here: unguarded beats not at all). */
+	if (!helper_write(path, value, timeout_ms, &r))
+		r = pt_watch_guard(one_write, &(struct one_write){ path, value }, timeout_ms);
 	pt_watch_end();
 	return r;
 }

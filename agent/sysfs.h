@@ -46,7 +46,8 @@ int pt_sysfs_read_head(const struct pt_sysfs *s, const char *path, void *buf,
 int pt_sysfs_write(const struct pt_sysfs *s, const char *path, const char *value) _must_check_;
 
 /*
- * The same write, done in a child process that is killed after timeout_ms:
+ * The same write, done in a child process that is killed after timeout_ms
+ * (one helper process, reused from write to write until one hangs or dies):
  * some drivers hang in their remove or probe routine, and a boot agent
  * must not hang with them. -ETIMEDOUT when the child did not finish; the
  * child is then killed and left behind (a task stuck in the kernel cannot
@@ -54,6 +55,10 @@ int pt_sysfs_write(const struct pt_sysfs *s, const char *path, const char *value
  */
 int pt_sysfs_write_guarded(const struct pt_sysfs *s, const char *path, const char *value,
 			   unsigned timeout_ms) _must_check_;
+
+/* Stop the helper process the guarded writes of this process use (it
+ * also goes when this process exits). */
+void pt_sysfs_guard_stop(void);
 
 /* The last path component of a symlink's target (rooted path), e.g. the
  * driver's name from .../driver. -ENOENT when there is no link. */

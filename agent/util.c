@@ -281,31 +281,36 @@ void pt_buf_printf(struct pt_buf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The interned strings: few (the drivers and overrides of one machine), so
- * a list searched from the front serves. */
+/* The interned strings: driver names (a handful) and the sentences of
+ * failed targets (thousands, when thousands of binds fail the same way),
+ * so a small hash table of lists. */
 struct intern {
 	struct intern *next;
 	char text[];
 };
-static struct intern *interned;
+#define INTERN_BUCKETS 256u
+static struct intern *interned[INTERN_BUCKETS];
 
 const char *pt_intern(const char *s)
 {
-	struct intern *i;
+	struct intern **head, *i;
+	uint32_t h = 2166136261u; /* FNV-1a */
 	size_t n;
 
 	if (!s[0])
 		return "";
-	for (i = interned; i; i = i->next)
+	for (n = 0; s[n]; n++)
+		h = (h ^ (unsigned char)s[n]) * 16777619u;
+	head = &interned[h % INTERN_BUCKETS];
+	for (i = *head; i; i = i->next)
 		if (streq(i->text, s))
 			return i->text;
-	n = strlen(s);
 	i = malloc(sizeof(*i) + n + 1);
 	if (!i)
 		return NULL;
 	memcpy(i->text, s, n + 1);
-	i->next = interned;
-	interned = i;
+	i->next = *head;
+	*head = i;
 	return i->text;
 }
 
@@ -317,9 +322,38 @@ void pt_diag_init(struct pt_diag *d)
 void pt_diag_free(struct pt_diag *d)
 {
 	for (size_t i = 0; i < d->n; i++)
-		free(d->msgs[i].text);
+		if (d->msgs[i].owned)
+			free((char *)d->msgs[i].text);
 	free(d->msgs);
 	pt_diag_init(d);
+}
+
+/* Room for one more message; false (and oom set) without memory. */
+static bool diag_grow(struct pt_diag *d)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		struct pt_diag_msg *m = realloc(d->msgs, cap * sizeof(*m));
+
+		if (!m) {
+			d->oom = true;
+			return false;
+		}
+		d->msgs = m;
+		d->cap = cap;
+	}
+	return true;
+}
+
+static void diag_push(struct pt_diag *d, enum pt_severity sev, const char *prefix, const char *text,
+		      bool owned)
+{
+	d->msgs[d->n++] =
+		(struct pt_diag_msg){ .sev = sev, .owned = owned, .prefix = prefix, .text = text };
+	if (sev == PT_SEV_ERROR)
+		d->n_errors++;
+	else
+		d->n_warnings++;
 }
 
 void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_list ap)
@@ -327,17 +361,8 @@ void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_l
 	struct pt_buf b;
 	char *text;
 
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 8;
-		struct pt_diag_msg *m = realloc(d->msgs, cap * sizeof(*m));
-
-		if (!m) {
-			d->oom = true;
-			return;
-		}
-		d->msgs = m;
-		d->cap = cap;
-	}
+	if (!diag_grow(d))
+		return;
 	pt_buf_init(&b);
 	pt_buf_vprintf(&b, fmt, ap);
 	if (!pt_buf_ok(&b) || !b.data) {
@@ -348,13 +373,23 @@ void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_l
 	/* Kept to its length: a boot of thousands of devices can say as many
 	 * sentences. */
 	text = realloc(b.data, b.len + 1);
-	d->msgs[d->n].sev = sev;
-	d->msgs[d->n].text = text ? text : b.data;
-	d->n++;
-	if (sev == PT_SEV_ERROR)
-		d->n_errors++;
+	diag_push(d, sev, NULL, text ? text : b.data, true);
+}
+
+void pt_diag_ref(struct pt_diag *d, enum pt_severity sev, const char *prefix, const char *text)
+{
+	if (diag_grow(d))
+		diag_push(d, sev, prefix, text, false);
+}
+
+void pt_diag_copy(struct pt_diag *into, const struct pt_diag_msg *m)
+{
+	if (!m->owned)
+		pt_diag_ref(into, m->sev, m->prefix, m->text);
+	else if (m->prefix)
+		pt_diag_add(into, m->sev, "%s: %s", m->prefix, m->text);
 	else
-		d->n_warnings++;
+		pt_diag_add(into, m->sev, "%s", m->text);
 }
 
 void pt_diag_add(struct pt_diag *d, enum pt_severity sev, const char *fmt, ...)

@@ -92,7 +92,8 @@ void pt_buf_set_sink(struct pt_buf *b, int (*sink)(void *ctx, const char *data, 
 int pt_buf_flush(struct pt_buf *b);
 /* A copy of s that lives until the program exits, shared by every caller
  * that asks for the same text (driver names: a handful, seen thousands of
- * times). "" for "". NULL on ENOMEM. */
+ * times; the sentences of failed targets: as many as there are different
+ * ones). "" for "". NULL on ENOMEM. */
 const char *pt_intern(const char *s);
 
 static inline bool pt_buf_ok(const struct pt_buf *b)
@@ -114,9 +115,16 @@ enum pt_severity {
 	PT_SEV_WARNING,
 };
 
+/* One message: prefix (when not NULL), ": ", then text — as the readers
+ * (log, state file, dry run) must write it.
+ * A message added with pt_diag_ref() refers to text it does not own, so
+ * that a sentence kept on a target is not copied into the list (thousands
+ * of failed targets, thousands of sentences). */
 struct pt_diag_msg {
 	enum pt_severity sev;
-	char *text;
+	bool owned;	    /* text is the list's to free */
+	const char *prefix; /* NULL, or what the text is about (a PCI function) */
+	const char *text;
 };
 
 struct pt_diag {
@@ -133,6 +141,11 @@ void pt_diag_free(struct pt_diag *d);
 void pt_diag_add(struct pt_diag *d, enum pt_severity sev, const char *fmt, ...) _printf_(3, 4);
 void pt_diag_vadd(struct pt_diag *d, enum pt_severity sev, const char *fmt, va_list ap)
 	_printf_(3, 0);
+/* Add a message without a copy: prefix (may be NULL) and text must outlive
+ * the list (static, interned, or a PCI function's name). */
+void pt_diag_ref(struct pt_diag *d, enum pt_severity sev, const char *prefix, const char *text);
+/* Add m to another list (copied if m owns its text, referred to if not). */
+void pt_diag_copy(struct pt_diag *into, const struct pt_diag_msg *m);
 #define pt_diag_error(d, ...) pt_diag_add((d), PT_SEV_ERROR, __VA_ARGS__)
 #define pt_diag_warn(d, ...) pt_diag_add((d), PT_SEV_WARNING, __VA_ARGS__)
 

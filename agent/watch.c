@@ -73,6 +73,15 @@ static void undo(const struct pt_sysfs *sys, const struct pt_mark_page *s, unsig
 	}
 }
 
+/* The work without a supervisor; its guarded writes' helper goes with it. */
+static int unsupervised(int (*work)(void *arg), void *arg)
+{
+	int r = work(arg);
+
+	pt_sysfs_guard_stop();
+	return r;
+}
+
 int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(void *arg),
 		 int (*on_hang)(void *arg, const struct pt_watch_hang *hang), void *arg)
 {
@@ -83,22 +92,23 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (s == MAP_FAILED)
-		return work(arg);
+		return unsupervised(work, arg);
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		munmap(s, sizeof(*s));
-		return work(arg);
+		return unsupervised(work, arg);
 	}
 	pid = fork();
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
 		munmap(s, sizeof(*s));
-		return work(arg);
+		return unsupervised(work, arg);
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
 		pt_mark_attach(s);
 		r = work(arg);
+		pt_sysfs_guard_stop();
 		/* The parent frees what both hold; the worker just goes. */
 		_exit(r & 0xff);
 	}
@@ -126,6 +136,7 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 			(void)waitpid(pid, &status, WNOHANG);
 			close(pipefd[0]);
 			undo(sys, s, UNDO_TIMEOUT(deadline_ms), &hang);
+			pt_sysfs_guard_stop();
 			munmap(s, sizeof(*s));
 			return on_hang(arg, &hang);
 		}
@@ -142,6 +153,8 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 	snprintf(hang.what, sizeof(hang.what), "the worker died of signal %d during: %s",
 		 WIFSIGNALED(status) ? WTERMSIG(status) : 0, s->depth ? s->what : "(no operation)");
 	undo(sys, s, UNDO_TIMEOUT(deadline_ms), &hang);
+	/* The undo's helper goes with it (sysfs.c). */
+	pt_sysfs_guard_stop();
 	munmap(s, sizeof(*s));
 	return on_hang(arg, &hang);
 }

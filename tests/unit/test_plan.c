@@ -112,6 +112,8 @@ static void by_id_and_dedup(void **state)
 	/* The entry the person wrote, not an address. */
 	assert_string_equal(w.plan.targets[1].selected_by, "group of 10de:1c03");
 	assert_int_equal(w.plan.diag.n, 0);
+	/* One copy of an entry however many targets it selects. */
+	assert_ptr_equal(target(&w, "0000:26:00.0")->selected_by, pt_intern("10de:1c03"));
 	pt_plan_free(&w.plan);
 }
 
@@ -339,8 +341,9 @@ static void vfio_driver_names(void **state)
 	assert_string_equal(pt_action_name(PT_ACT_ALREADY), "already-bound");
 }
 
-/* A target's error sentence: set, appended to, cleared, bounded; freed
- * with the plan (LeakSanitizer checks). */
+/* A target's error sentence: set, appended to, cleared, bounded; one
+ * copy for every target that says the same, and the diagnostics list
+ * refers to it rather than copying it. */
 static void target_error_sentences(void **state)
 {
 	struct world w;
@@ -349,19 +352,33 @@ static void target_error_sentences(void **state)
 
 	(void)state;
 	desktop(&w);
-	plan(&w, "26:00.0", PT_GROUP_WARN);
+	plan(&w, "26:00.0,26:00.1", PT_GROUP_WARN);
 	t = target(&w, "0000:26:00.0");
 	assert_string_equal(t->error, "");
-	assert_false(t->error_owned);
 
 	pt_target_error(t, "vfio-pci did not take it (driver now: %s)", "none");
 	assert_string_equal(t->error, "vfio-pci did not take it (driver now: none)");
 	pt_target_error_append(t, "; given back to %s", "nouveau");
 	assert_string_equal(t->error,
 			    "vfio-pci did not take it (driver now: none); given back to nouveau");
+	{
+		struct pt_target *u = target(&w, "0000:26:00.1");
+		struct pt_diag d;
+
+		pt_target_error(u, "vfio-pci did not take it (driver now: %s); given back to %s",
+				"none", "nouveau");
+		assert_ptr_equal(u->error, t->error);
+		pt_diag_init(&d);
+		pt_target_report(&d, PT_SEV_ERROR, u);
+		assert_int_equal(d.n, 1);
+		assert_int_equal(d.n_errors, 1);
+		assert_ptr_equal(d.msgs[0].text, u->error);
+		assert_ptr_equal(d.msgs[0].prefix, u->fn->name);
+		assert_false(d.msgs[0].owned);
+		pt_diag_free(&d);
+	}
 	pt_target_error(t, "%s", "");
 	assert_string_equal(t->error, "");
-	assert_false(t->error_owned);
 	pt_target_error_append(t, "%s", "appended to nothing");
 	assert_string_equal(t->error, "appended to nothing");
 

@@ -93,7 +93,7 @@ static void sample(struct sample *s, const char *spec)
 	t->fn = &s->gpu;
 	t->take = true;
 	t->action = PT_ACT_RECOVERED;
-	pt_strlcpy(t->selected_by, "10de:1c03@26:00.0", sizeof(t->selected_by));
+	t->selected_by = "10de:1c03@26:00.0";
 	t->driver = "vfio-pci";
 	t->driver_before = "nouveau";
 	t->driver_after = "vfio-pci";
