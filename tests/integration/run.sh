@@ -430,7 +430,8 @@ build_image() {
         dpkg-query -W dracut-core initramfs-tools-core 2>/dev/null || true
         cat "$KROOT/../stamp" 2>/dev/null || true
         cat "$AGENT" $(image_inputs "$kind")
-        [ "$conf" = none ] || cat "${ns[1]}"
+        # the config file the image carries, where it carries one (-c FILE)
+        [ "${#ns[@]}" -lt 2 ] || cat "${ns[1]}"
     } | sha256sum | cut -d' ' -f1)
     if [ -f "$out" ] && [ "$(cat "$IMG/$name.key" 2>/dev/null)" = "$key" ]; then
         echo "cached" >"$IMG/$name.built"
