@@ -121,6 +121,8 @@ cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
 
 say "copying a clean clone of $(git -C "$REPO" rev-parse --short HEAD) (committed work only)"
 git clone -q --no-local --no-hardlinks "$REPO" "$ROOT/root/pt"
+# The commit tested: the clone's, not whatever the repository moves on to.
+COMMIT=$(git -C "$ROOT/root/pt" rev-parse --short HEAD)
 if [ "${PT_FRESH_SHARED:-}" = 1 ] && [ -d "$REPO/../shared" ]; then
 	cp -a "$REPO/../shared" "$ROOT/root/shared"
 	chmod -R a-w "$ROOT/root/shared"
@@ -168,7 +170,7 @@ tail -n 1 "$LOGDIR/check.log" | grep -qx 'make check: all tests passed' ||
 
 PKGAFTER=$(pkgcount)
 echo
-echo "fresh root result, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$REPO" rev-parse --short HEAD):"
+echo "fresh root result, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $COMMIT:"
 echo "  clean $SUITE root: $PKGCOUNT packages (mmdebstrap minbase + make)"
 echo "  '$DEMO_CMD' installed $((PKGDEMO - PKGCOUNT)), then '$CHECK_CMD' $((PKGAFTER - PKGDEMO)); $PKGAFTER in all"
 printf '  %s\n' "${TIMES[@]}"
