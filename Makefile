@@ -104,8 +104,26 @@ static-link:
 	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/static/pt-agent \
 		$(BUILD)/static/pt-status $(BUILD)/static/pt-vm STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
 
+# The benchmark's stage build (tests/bench/run.sh: where a run's time goes):
+# the agent's objects with PT_STAGE() compiled in (agent/util.h). Never
+# installed or shipped.
+.PHONY: static-stages
+static-stages: $(STATIC_DEPS)/sysroot/env.mk
+	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/stages/pt-agent \
+		STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
+
+$(BUILD)/stages:
+	mkdir -p $@
+
 ifneq ($(STATIC_ENV),)
 include $(STATIC_ENV)
+$(BUILD)/stages/%.o: agent/%.c $(HDRS) $(STATIC_ENV) | $(BUILD)/stages
+	$(STATIC_CC) $(STATIC_FLAGS) $(STATIC_CFLAGS) -DPT_STAGES -c -o $@ $<
+
+$(BUILD)/stages/pt-agent: $(CORE:%=$(BUILD)/stages/%.o) $(BUILD)/stages/pt-agent.o
+	$(STATIC_CC) -static -Os -Wl,--gc-sections -o $@.unstripped $^ $(STATIC_LIBS)
+	strip -R .eh_frame -R .eh_frame_hdr -o $@ $@.unstripped
+
 $(BUILD)/static/%.o: agent/%.c $(HDRS) $(STATIC_ENV) | $(BUILD)/static
 	$(STATIC_CC) $(STATIC_FLAGS) $(STATIC_CFLAGS) -c -o $@ $<
 
@@ -233,7 +251,7 @@ check:
 	@bash tests/install-deps.sh test
 	@$(MAKE) --no-print-directory check-all
 
-check-all: all check-format check-lint check-static-deps check-unit check-fixture \
+check-all: all static-stages check-format check-lint check-static-deps check-unit check-fixture \
 	check-valgrind check-fuzz check-status check-vm check-nix check-e2e check-integration
 	@echo "make check: all tests passed"
 

@@ -31,6 +31,7 @@
 #include "watch.h"
 
 #define CMDLINE_MAX (64u * 1024u)
+#define CMDLINE_FIRST (4096u + 1u)
 #define MAX_MODULES 16
 #define WAIT_POLL_MS 10
 
@@ -128,12 +129,22 @@ static char *read_cmdline(struct run *run)
 	char path[PATH_MAX], *buf;
 	int r;
 
-	buf = malloc(CMDLINE_MAX);
+	/* Kernels take a command line of 2 or 4 KiB (COMMAND_LINE_SIZE): a
+	 * room of that from the heap first, the limit only for a longer one
+	 * (which a fixture can have). */
+	buf = malloc(CMDLINE_FIRST);
 	if (!buf)
 		return NULL;
 	r = pt_sysfs_path(&run->sys, path, sizeof(path), "/proc/cmdline");
 	if (r >= 0)
+		r = pt_sysfs_read(&run->sys, path, buf, CMDLINE_FIRST);
+	if (r == -EFBIG) {
+		free(buf);
+		buf = malloc(CMDLINE_MAX);
+		if (!buf)
+			return NULL;
 		r = pt_sysfs_read(&run->sys, path, buf, CMDLINE_MAX);
+	}
 	if (r < 0) {
 		pt_diag_error(&run->diag, "cannot read /proc/cmdline: %s", strerror(-r));
 		buf[0] = '\0';
@@ -311,7 +322,11 @@ static int add_group_member(const char *name, void *userdata)
 		return r;
 	(void)pt_pci_load_identity(&c->run->pci, f);
 	(void)pt_pci_load_state(&c->run->pci, f);
-	pt_pci_load_header(&c->run->pci, f);
+	/* The header type decides for a member without a driver, or under
+	 * the pre-5.19 rule (group.c): no read of config for a member on a
+	 * driver under the 5.19 rule. */
+	if (!f->driver[0] || c->run->plan.kernel.rule == PT_RULE_VFIO_VIABLE)
+		pt_pci_load_header(&c->run->pci, f);
 	if (c->n == c->cap) {
 		size_t cap = c->cap ? c->cap * 2 : 8;
 		struct pt_pci_func **v = realloc(c->members, cap * sizeof(*v));
@@ -600,8 +615,11 @@ static int plan_groups(struct run *run)
 		if (r < 0)
 			return r;
 	}
+	PT_STAGE("groups");
 	guard_root(run);
+	PT_STAGE("root");
 	plan_fb(run);
+	PT_STAGE("fb");
 	/* A group can be added after a target of it was refused above; that
 	 * target then keeps its refusal. Now the policy. */
 	return pt_plan_resolve(&run->plan, &run->spec);
@@ -939,6 +957,7 @@ static bool plan_list(struct run *run)
 	struct pt_pci_func **funcs = NULL;
 	size_t n_funcs = 0;
 	uint64_t deadline;
+	bool in_group;
 	int r, missing;
 
 	if (pt_spec_parse(run->opts.devices, &run->spec, &serr) < 0) {
@@ -954,10 +973,6 @@ static bool plan_list(struct run *run)
 		pt_diag_warn(&run->diag, "the device list is empty: nothing to do");
 		return false;
 	}
-
-	r = pt_pci_iommu_on(&run->sys);
-	run->report.iommu = r > 0;
-	run->iommu_checked = true;
 
 	deadline = pt_now_ms() + run->opts.wait_ms;
 	for (;;) {
@@ -981,15 +996,24 @@ static bool plan_list(struct run *run)
 	r = pt_plan_select(&run->plan, &run->spec, funcs, n_funcs);
 	free(funcs);
 	run->planned = true;
+	/* The targets' state first: one of them in an IOMMU group says that
+	 * the IOMMU is on, and only without one is every group looked for. */
+	in_group = false;
+	for (size_t i = 0; i < run->plan.n_targets; i++) {
+		const struct pt_pci_func *f = run->plan.targets[i].fn;
+
+		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
+		in_group |= !f->state_err && f->iommu_group >= 0;
+	}
+	run->report.iommu = in_group || pt_pci_iommu_on(&run->sys) > 0;
+	run->iommu_checked = true;
+	PT_STAGE("listed");
 	if (r >= 0 && run->mode == MODE_RELEASE)
 		r = plan_release(run);
 	/* Without an IOMMU there are no groups to check: every target would
 	 * only repeat the one error below. */
 	else if (r >= 0 && run->report.iommu)
 		r = plan_groups(run);
-	else
-		for (size_t i = 0; i < run->plan.n_targets; i++)
-			(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
 	merge_diag(&run->diag, &run->plan.diag);
 	if (r < 0) {
 		pt_diag_error(&run->diag, "planning failed: %s; nothing was changed", strerror(-r));
@@ -1020,6 +1044,7 @@ static bool plan_list(struct run *run)
 	}
 	if (pt_modules_new(&run->sys, &run->mods) < 0)
 		run->mods = NULL;
+	PT_STAGE("kmod");
 	return true;
 }
 
@@ -1073,7 +1098,9 @@ static void run_bind(struct run *run)
 	if (run->mods)
 		load_modules(run);
 	flush_diag(run);
+	PT_STAGE("drivers");
 	pt_bind_claim(&b, &run->plan);
+	PT_STAGE("claimed");
 }
 
 /* Load the host's driver for a device being given back, as udev would. */
@@ -1146,6 +1173,7 @@ static int work(void *arg)
 	char err[256];
 	enum mode mode = run->mode;
 
+	PT_STAGE("worker");
 	read_inputs(run, run->cmdline_arg);
 	pt_watch_set_deadline(run->opts.timeout_ms);
 	if (run->dry_run_arg)
@@ -1172,12 +1200,14 @@ static int work(void *arg)
 		run->report.previous = run->previous.root;
 	}
 	flush_diag(run);
+	PT_STAGE("inputs");
 
 	if (run->mode == MODE_RELEASE)
 		run_release(run);
 	else
 		run_bind(run);
 	finish(run);
+	PT_STAGE("written");
 	if (run->mode != MODE_BOOT && !streq(run->report.result, "ok") &&
 	    !streq(run->report.result, "nothing-to-do"))
 		return 1;
@@ -1236,6 +1266,7 @@ int pt_agent_main(int argc, char **argv)
 	struct run *run;
 	int c, ret = 0;
 
+	PT_STAGE("start");
 	/* A build-time command for the initramfs hooks, with its own options. */
 	if (argc > 1 && streq(argv[1], "vfio-variants"))
 		return pt_variants_main(argc - 1, argv + 1);
@@ -1330,6 +1361,7 @@ int pt_agent_main(int argc, char **argv)
 	run->dry_run_arg = dry_run;
 	run->list = list;
 	/* The work runs in a supervised child: see watch.h. */
+	PT_STAGE("fork");
 	ret = pt_watch_run(&run->sys, PT_TIMEOUT_DEFAULT_MS, work, lost, run);
 out:
 	if (run->lock_fd >= 0)
@@ -1344,5 +1376,6 @@ out:
 	pt_diag_free(&run->diag);
 	free(run);
 	pt_log_close();
+	PT_STAGE("end");
 	return ret;
 }

@@ -439,10 +439,10 @@ int pt_kv_read(const char *path, const char *shown, pt_kv_fn fn, void *userdata,
 	struct stat st;
 	char *buf;
 	ssize_t n;
-	size_t len = 0;
+	size_t len = 0, cap;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = pt_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		if (r != -ENOENT)
@@ -454,14 +454,30 @@ int pt_kv_read(const char *path, const char *shown, pt_kv_fn fn, void *userdata,
 		close(fd);
 		return -EINVAL;
 	}
-	buf = malloc(PT_CONFIG_MAX_SIZE + 1);
+	/* Room for the file as fstat() sizes it and one byte more, so that
+	 * its end is seen; room up to one byte past the limit only when it
+	 * grew meanwhile, so that an oversized file is noticed. (The limit's
+	 * room at once would be a fresh mapping for every small file.) */
+	cap = (size_t)st.st_size < PT_CONFIG_MAX_SIZE ? (size_t)st.st_size + 1
+						      : PT_CONFIG_MAX_SIZE + 1;
+	buf = malloc(cap);
 	if (!buf) {
 		close(fd);
 		return -ENOMEM;
 	}
-	/* Read one byte past the limit so an oversized file is noticed. */
 	while (len <= PT_CONFIG_MAX_SIZE) {
-		n = read(fd, buf + len, PT_CONFIG_MAX_SIZE + 1 - len);
+		if (len == cap) {
+			char *more = realloc(buf, PT_CONFIG_MAX_SIZE + 1);
+
+			if (!more) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = more;
+			cap = PT_CONFIG_MAX_SIZE + 1;
+		}
+		n = read(fd, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

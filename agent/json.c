@@ -210,14 +210,12 @@ void pt_json_int(struct pt_json *j, int64_t v)
 
 void pt_json_hex(struct pt_json *j, unsigned v, unsigned digits)
 {
-	static const char hex[] = "0123456789abcdef";
 	char buf[10];
 
 	if (digits > 8)
 		digits = 8;
 	buf[0] = '"';
-	for (unsigned i = 0; i < digits; i++)
-		buf[digits - i] = hex[(v >> (4 * i)) & 0xfu];
+	pt_hex(buf + 1, v, digits, false);
 	buf[digits + 1] = '"';
 	before_value(j);
 	pt_buf_add(j->out, buf, digits + 2);

@@ -31,7 +31,7 @@ static struct {
 
 static int kmsg_open(void)
 {
-	return open(log_state.kmsg_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+	return pt_open(log_state.kmsg_path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
 }
 
 void pt_log_open(const char *kmsg_path, const char *ident, enum pt_log_level level,

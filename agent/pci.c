@@ -161,10 +161,27 @@ out:
 	return r;
 }
 
+/* Take a function looked up in vain back out of the list. */
+static void drop(struct pt_pci *pci, struct pt_pci_func *f)
+{
+	for (size_t i = 0; i < pci->n; i++)
+		if (pci->funcs[i] == f) {
+			memmove(pci->funcs + i, pci->funcs + i + 1,
+				(pci->n - i - 1) * sizeof(*pci->funcs));
+			pci->n--;
+			free(f);
+			return;
+		}
+}
+
+static int read_modalias(struct pt_pci *pci, const struct pt_pci_func *f, char *buf, size_t size);
+static int identity_from(struct pt_pci *pci, struct pt_pci_func *f, int r, const char *modalias);
+
 int pt_pci_get(struct pt_pci *pci, const struct pt_addr *addr, struct pt_pci_func **ret)
 {
 	size_t at = lower_bound(pci, addr);
-	char path[PATH_MAX], name[PT_ADDR_STRLEN];
+	char path[PATH_MAX], buf[128];
+	struct pt_pci_func *f;
 	int r;
 
 	if (at < pci->n && pt_addr_cmp(&pci->funcs[at]->addr, addr) == 0) {
@@ -173,13 +190,23 @@ int pt_pci_get(struct pt_pci *pci, const struct pt_addr *addr, struct pt_pci_fun
 	}
 	if (pci->scanned)
 		return -ENODEV;
-	pt_addr_format(addr, name);
-	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s", name);
+	r = insert(pci, addr, &f);
 	if (r < 0)
 		return r;
-	if (!pt_sysfs_exists(pci->sys, path))
+	/* Every caller wants the identity next: its one read also says
+	 * whether the function is there, and only a function without a
+	 * modalias is looked for again. */
+	f->loaded |= PT_PCI_IDENTITY;
+	r = read_modalias(pci, f, buf, sizeof(buf));
+	if (r == -ENOENT &&
+	    (pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s", f->name) < 0 ||
+	     !pt_sysfs_exists(pci->sys, path))) {
+		drop(pci, f);
 		return -ENODEV;
-	return insert(pci, addr, ret);
+	}
+	(void)identity_from(pci, f, r, buf);
+	*ret = f;
+	return 0;
 }
 
 static int hex_exact(const char **p, unsigned digits, uint32_t *ret)
@@ -231,9 +258,34 @@ int pt_pci_parse_modalias(const char *s, struct pt_pci_func *f)
 
 void pt_pci_modalias(const struct pt_pci_func *f, const char *prefix, char *buf, size_t size)
 {
-	snprintf(buf, size, "%sv%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", prefix, f->vendor,
-		 f->device, f->subvendor, f->subdevice, (f->class >> 16) & 0xffu,
-		 (f->class >> 8) & 0xffu, f->class & 0xffu);
+	/* "%sv%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X", without printf. */
+	char tmp[128], *p;
+	size_t plen = strlen(prefix);
+
+	if (plen > sizeof(tmp) - 64)
+		plen = sizeof(tmp) - 64;
+	memcpy(tmp, prefix, plen);
+	p = tmp + plen;
+	*p++ = 'v';
+	p = pt_hex(p, f->vendor, 8, true);
+	*p++ = 'd';
+	p = pt_hex(p, f->device, 8, true);
+	*p++ = 's';
+	*p++ = 'v';
+	p = pt_hex(p, f->subvendor, 8, true);
+	*p++ = 's';
+	*p++ = 'd';
+	p = pt_hex(p, f->subdevice, 8, true);
+	*p++ = 'b';
+	*p++ = 'c';
+	p = pt_hex(p, (f->class >> 16) & 0xffu, 2, true);
+	*p++ = 's';
+	*p++ = 'c';
+	p = pt_hex(p, (f->class >> 8) & 0xffu, 2, true);
+	*p++ = 'i';
+	p = pt_hex(p, f->class & 0xffu, 2, true);
+	*p = '\0';
+	pt_strlcpy(buf, tmp, size);
 }
 
 /* Read a "0x10de"-style attribute. The kernel always prints the full
@@ -262,22 +314,25 @@ static int read_hex_attr(struct pt_pci *pci, const struct pt_pci_func *f, const 
 	return hex_exact(&p, n, ret);
 }
 
-int pt_pci_load_identity(struct pt_pci *pci, struct pt_pci_func *f)
+static int read_modalias(struct pt_pci *pci, const struct pt_pci_func *f, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	int r;
+
+	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s/modalias",
+			  f->name);
+	return r < 0 ? r : pt_sysfs_read(pci->sys, path, buf, size);
+}
+
+/* The identity from modalias as read (r its result), else from the
+ * separate attributes. */
+static int identity_from(struct pt_pci *pci, struct pt_pci_func *f, int r, const char *modalias)
 {
 	static const char *const attrs[] = { "vendor", "device", "subsystem_vendor",
 					     "subsystem_device", "class" };
-	char path[PATH_MAX], buf[128];
 	uint32_t v[5];
-	int r;
 
-	if (f->loaded & PT_PCI_IDENTITY)
-		return f->id_err;
-	f->loaded |= PT_PCI_IDENTITY;
-	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s/modalias",
-			  f->name);
-	if (r >= 0)
-		r = pt_sysfs_read(pci->sys, path, buf, sizeof(buf));
-	if (r >= 0 && pt_pci_parse_modalias(buf, f) >= 0)
+	if (r >= 0 && pt_pci_parse_modalias(modalias, f) >= 0)
 		return 0;
 
 	for (size_t i = 0; i < ELEMENTSOF(attrs); i++) {
@@ -294,6 +349,16 @@ int pt_pci_load_identity(struct pt_pci *pci, struct pt_pci_func *f)
 	f->subdevice = (uint16_t)v[3];
 	f->class = v[4];
 	return 0;
+}
+
+int pt_pci_load_identity(struct pt_pci *pci, struct pt_pci_func *f)
+{
+	char buf[128];
+
+	if (f->loaded & PT_PCI_IDENTITY)
+		return f->id_err;
+	f->loaded |= PT_PCI_IDENTITY;
+	return identity_from(pci, f, read_modalias(pci, f, buf, sizeof(buf)), buf);
 }
 
 int pt_pci_reload_driver(struct pt_pci *pci, struct pt_pci_func *f)
@@ -374,7 +439,13 @@ int pt_pci_load_state(struct pt_pci *pci, struct pt_pci_func *f)
 		f->iommu_group = (int)g;
 	}
 
-	/* Only VGA-class functions have boot_vga. */
+	/* Only VGA-class functions have boot_vga (the kernel's pci_is_vga():
+	 * class 03:00, or 00:01 from before class codes): no lookup for the
+	 * others, when their class is known. */
+	f->boot_vga = false;
+	if ((f->loaded & PT_PCI_IDENTITY) && !f->id_err && (f->class >> 16) != 0x03 &&
+	    (f->class >> 8) != 0x0001)
+		return 0;
 	r = pt_sysfs_path(pci->sys, path, sizeof(path), "/sys/bus/pci/devices/%s/boot_vga",
 			  f->name);
 	if (r < 0)

@@ -361,8 +361,16 @@ bool pt_spec_needs_scan(const struct pt_spec *spec)
 
 void pt_addr_format(const struct pt_addr *a, char buf[static PT_ADDR_STRLEN])
 {
-	snprintf(buf, PT_ADDR_STRLEN, "%04x:%02x:%02x.%x", a->domain, a->bus, a->slot,
-		 a->func & 7u);
+	/* "%04x:%02x:%02x.%x", without printf: every device lookup formats one. */
+	char *p = pt_hex(buf, a->domain, 4, false);
+
+	*p++ = ':';
+	p = pt_hex(p, a->bus, 2, false);
+	*p++ = ':';
+	p = pt_hex(p, a->slot, 2, false);
+	*p++ = '.';
+	p = pt_hex(p, a->func & 7u, 1, false);
+	*p = '\0';
 }
 
 int pt_addr_parse(const char *s, struct pt_addr *ret)

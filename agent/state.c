@@ -349,7 +349,7 @@ static int state_write(const struct pt_sysfs *sys, const struct pt_report *repor
 	else if (errno != EEXIST)
 		return fail(err, errsize, -errno, "cannot create %s: %s", PT_STATE_DIR,
 			    strerror(errno));
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	dfd = pt_open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
 		r = -errno;
 		if (r == -ELOOP || r == -ENOTDIR)
@@ -433,7 +433,7 @@ int pt_state_read(const struct pt_sysfs *sys, const char *boot_id, struct pt_jdo
 	r = pt_sysfs_path(sys, path, sizeof(path), PT_STATE_FILE);
 	if (r < 0)
 		return fail(err, errsize, r, "state path too long");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	fd = pt_open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return fail(err, errsize, -errno, "cannot open %s: %s", PT_STATE_FILE,
 			    strerror(errno));

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* sysfs.c — rooted file access for sysfs, procfs and friends; see sysfs.h. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,18 +146,22 @@ static int read_attr(const char *path, char *buf, size_t size)
 	r = pt_sysfs_hook_before(PT_IO_READ, path, NULL);
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = pt_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
-	/* sysfs returns an attribute in one read(); loop only for regular
-	 * files of fixture trees and to notice a value that is too long. */
+	/* sysfs gives an attribute whole in one read() (as procfs and
+	 * regular files give a small file): a read that comes back short of
+	 * the room asked for is the end, without a second read to see 0.
+	 * Only one that fills the room reads on, to notice a value that is
+	 * too long. */
 	for (;;) {
 		char extra;
+		size_t room = size - 1 - len;
 
-		if (len == size - 1)
+		if (room == 0)
 			n = read(fd, &extra, 1);
 		else
-			n = read(fd, buf + len, size - 1 - len);
+			n = read(fd, buf + len, room);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -167,11 +171,13 @@ static int read_attr(const char *path, char *buf, size_t size)
 		}
 		if (n == 0)
 			break;
-		if (len == size - 1) {
+		if (room == 0) {
 			close(fd);
 			return -EFBIG;
 		}
 		len += (size_t)n;
+		if ((size_t)n < room)
+			break;
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -191,7 +197,7 @@ int pt_sysfs_read_head(const struct pt_sysfs *s _unused_, const char *path, void
 	r = pt_sysfs_hook_before(PT_IO_READ, path, NULL);
 	if (r < 0)
 		goto out;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = pt_open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		r = -errno;
 		goto out;
@@ -238,7 +244,7 @@ static int write_attr(const char *path, const char *value)
 	r = pt_sysfs_hook_before(PT_IO_WRITE, path, value);
 	if (r < 0)
 		return r;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	fd = pt_open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	do
@@ -342,7 +348,10 @@ static int helper_start(void)
 	return 0;
 }
 
-/* Gone (dead, or killed after a timeout): the next write starts another. */
+/* Gone (dead, killed after a timeout, or no longer needed): the next
+ * write starts another. A helper that is not dead yet goes by itself once
+ * its end of the pair closes (or is killed); it is reaped here if it went
+ * already, else by whoever inherits it — nobody waits for its exit. */
 static void helper_drop(bool killed)
 {
 	int status;
@@ -350,11 +359,7 @@ static void helper_drop(bool killed)
 	if (killed)
 		kill(helper.pid, SIGKILL);
 	close(helper.fd);
-	if (killed)
-		(void)waitpid(helper.pid, &status, WNOHANG);
-	else
-		while (waitpid(helper.pid, &status, 0) < 0 && errno == EINTR)
-			;
+	(void)waitpid(helper.pid, &status, WNOHANG);
 	helper = (typeof(helper)){ 0 };
 }
 
@@ -475,36 +480,55 @@ bool pt_sysfs_exists(const struct pt_sysfs *s _unused_, const char *path)
 	return access(path, F_OK) == 0;
 }
 
+/* The kernel's record for getdents64(2). */
+struct dirent64_rec {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 int pt_sysfs_list(const struct pt_sysfs *s _unused_, const char *path, pt_sysfs_dir_fn fn,
 		  void *userdata)
 {
-	struct dirent *de;
-	DIR *d;
-	int r;
+	/* getdents64 into the stack rather than opendir(): no DIR to
+	 * allocate (a fresh mapping under musl), no descriptor flag to set
+	 * after the open. fn may read other files meanwhile. */
+	_Alignas(8) char buf[2048];
+	int fd, r;
 
 	pt_watch_begin("list", path, 0);
 	r = pt_sysfs_hook_before(PT_IO_LIST, path, NULL);
-	d = r < 0 ? NULL : opendir(path);
-	if (r >= 0 && !d)
+	fd = r < 0 ? -1 : pt_open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r >= 0 && fd < 0)
 		r = -errno;
 	pt_watch_end();
 	if (r < 0)
 		return r;
 	r = 0;
 	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				r = -errno;
+		long n = syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
 			break;
 		}
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		r = fn(de->d_name, userdata);
+		if (n == 0)
+			break;
+		for (long off = 0; off < n && r >= 0;) {
+			const struct dirent64_rec *de = (const void *)(buf + off);
+
+			off += de->d_reclen;
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			r = fn(de->d_name, userdata);
+		}
 		if (r < 0)
 			break;
 	}
-	closedir(d);
+	close(fd);
 	return r;
 }

@@ -71,7 +71,7 @@ bool pt_sysfs_exists(const struct pt_sysfs *s, const char *path);
 /*
  * List the entries of a directory (rooted path), "." and ".." left out, in
  * no particular order. fn returns < 0 to stop. Returns 0, fn's error, or
- * the opendir() error.
+ * the error of opening or reading the directory.
  */
 typedef int (*pt_sysfs_dir_fn)(const char *name, void *userdata);
 int pt_sysfs_list(const struct pt_sysfs *s, const char *path, pt_sysfs_dir_fn fn,

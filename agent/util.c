@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -46,6 +47,17 @@ int pt_hexval(int c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+char *pt_hex(char *p, uint32_t v, unsigned digits, bool upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+
+	if (digits > 8)
+		digits = 8;
+	for (unsigned i = 0; i < digits; i++)
+		p[digits - 1 - i] = hex[(v >> (4 * i)) & 0xfu];
+	return p + digits;
 }
 
 const char *pt_byte_repr(unsigned char c, char buf[static 5])
@@ -125,6 +137,33 @@ unsigned pt_edit_distance(const char *a, const char *b)
 	}
 	return row[lb];
 }
+
+#ifdef PT_STAGES
+void pt_stage(const char *name)
+{
+	struct timespec ts;
+	char line[96], digits[24];
+	size_t n = 0, k = 0, len = strlen(name);
+	uint64_t us;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	do
+		digits[k++] = (char)('0' + us % 10);
+	while ((us /= 10) > 0);
+	while (k > 0)
+		line[n++] = digits[--k];
+	line[n++] = ' ';
+	if (len > sizeof(line) - n - 1)
+		len = sizeof(line) - n - 1;
+	memcpy(line + n, name, len);
+	n += len;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, n) < 0) {
+		/* a lost line is a missing stage in the table */
+	}
+}
+#endif
 
 uint64_t pt_now_ms(void)
 {

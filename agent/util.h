@@ -3,11 +3,13 @@
  * util.h — small helpers shared by every part of pt: attributes, string
  * helpers, a growable buffer, a diagnostics list, and the boot clock.
  *
- * Nothing here does I/O except pt_now_ms(), which reads a clock.
+ * Nothing here does I/O except pt_now_ms(), which reads a clock, and
+ * pt_open(), which is open(2).
  */
 #ifndef PT_UTIL_H
 #define PT_UTIL_H
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,6 +38,10 @@ int pt_snprintf(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4) _mu
 /* Parse one hex digit; -1 if c is not one. */
 int pt_hexval(int c);
 
+/* The low `digits` (at most 8) hex digits of v at p, lowercase or upper,
+ * without a NUL: "%0*x" without printf. Returns the end. */
+char *pt_hex(char *p, uint32_t v, unsigned digits, bool upper);
+
 /*
  * Render an arbitrary byte for a message: printable ASCII as itself,
  * anything else as \xNN. buf must hold at least 5 bytes.
@@ -55,6 +61,26 @@ unsigned pt_edit_distance(const char *a, const char *b);
 
 /* Milliseconds of CLOCK_BOOTTIME (time since boot, suspend included). */
 uint64_t pt_now_ms(void);
+
+/* open(2) without a mode, as openat(AT_FDCWD): musl's open() follows
+ * every O_CLOEXEC open with an fcntl(F_SETFD), for kernels older than
+ * 2.6.23; openat() does not. The boot path opens a file per attribute. */
+static inline int pt_open(const char *path, int flags)
+{
+	return openat(AT_FDCWD, path, flags);
+}
+
+/*
+ * PT_STAGE(name): built with -DPT_STAGES (tests/bench's stage build, never
+ * a shipped one), a line "MICROSECONDS NAME" on stderr from CLOCK_MONOTONIC,
+ * so that a benchmark can say where a run's time goes. Nothing otherwise.
+ */
+#ifdef PT_STAGES
+void pt_stage(const char *name);
+#define PT_STAGE(name) pt_stage(name)
+#else
+#define PT_STAGE(name) ((void)0)
+#endif
 
 /* Sleep for ms milliseconds, restarting after signals. */
 void pt_sleep_ms(unsigned ms);

@@ -105,11 +105,19 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 		return unsupervised(work, arg);
 	}
 	if (pid == 0) {
+		unsigned char result;
+
 		close(pipefd[0]);
 		pt_mark_attach(s);
 		r = work(arg);
 		pt_sysfs_guard_stop();
-		/* The parent frees what both hold; the worker just goes. */
+		/* Done: say so, then go. The parent frees what both hold, and
+		 * returns on this report, not on this process's exit: the
+		 * kernel's teardown of its memory is nobody's wait. */
+		result = (unsigned char)(r & 0xff);
+		PT_STAGE("reported");
+		if (write(pipefd[1], &result, 1) != 1)
+			_exit(r & 0xff);
 		_exit(r & 0xff);
 	}
 	close(pipefd[1]);
@@ -117,13 +125,27 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 	for (;;) {
 		struct pollfd pfd = { .fd = pipefd[0], .events = POLLIN };
 		uint64_t since, now;
-		char c;
+		unsigned char c;
+		ssize_t n;
 
 		r = poll(&pfd, 1, (int)POLL_MS);
 		if (r < 0 && errno != EINTR)
 			break;
-		if (r > 0 && read(pipefd[0], &c, 1) <= 0)
-			break; /* the worker is gone: its end of the pipe closed */
+		if (r > 0) {
+			n = read(pipefd[0], &c, 1);
+			if (n == 1) {
+				PT_STAGE("supervisor");
+				/* The worker's report: its work is done, and only
+				 * its exit is left, to be reaped here if it came
+				 * already, else by whoever inherits it. */
+				close(pipefd[0]);
+				(void)waitpid(pid, &status, WNOHANG);
+				munmap(s, sizeof(*s));
+				return c;
+			}
+			if (n == 0 || (n < 0 && errno != EINTR))
+				break; /* gone without a report: its end of the pipe closed */
+		}
 		since = __atomic_load_n(&s->since_ms, __ATOMIC_ACQUIRE);
 		now = pt_now_ms();
 		if (__atomic_load_n(&s->deadline_ms, __ATOMIC_ACQUIRE))

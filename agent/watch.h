@@ -9,7 +9,11 @@
  * pt_watch_run() forks: the child (the worker) does the work, marking each
  * operation's start and end in a page shared with the parent, and
  * journalling every change it makes to a device. The parent sleeps on a
- * pipe the worker holds; if the worker exits, that is the end. If one
+ * pipe the worker holds. When its work is done the worker writes its exit
+ * status there and exits; the parent returns on that report and does not
+ * wait for the exit (the kernel's teardown of the worker's memory is no
+ * boot's wait; the exited worker is reaped by whoever inherits it). The
+ * pipe closing without a report is a worker that died. If one
  * operation stays open past its deadline, the parent kills the worker,
  * undoes the journal (every write guarded, so even the device the stuck
  * operation was about costs at most a timeout), and reports through

@@ -15,9 +15,22 @@
  *   bench time REPS ROOT N SET STATE ONFAIL -- CMD [ARG...]
  *                                    reset, run CMD, REPS times; prints
  *                                    "median_us min_us max_us maxrss_kib fails"
- *                                    (wall time from fork to wait4, peak
- *                                    RSS of the process tree, runs whose
- *                                    exit status was not 0)
+ *                                    (wall time from fork to wait4 of
+ *                                    CMD, peak RSS of any process of its
+ *                                    tree, runs whose exit status was not
+ *                                    0). The runner is a subreaper: a
+ *                                    process CMD left to exit after it
+ *                                    (pt-agent's worker, which reports
+ *                                    and goes) is reaped here before the
+ *                                    next run, and its peak counts.
+ *   bench stages REPS ROOT N SET STATE ONFAIL -- CMD [ARG...]
+ *                                    the same runs of a stage build (one
+ *                                    that prints "MICROSECONDS NAME" lines
+ *                                    on stderr: PT_STAGES); prints "NAME
+ *                                    MEDIAN_US" per stage, the median time
+ *                                    from the fork to it, "exec" (the fork)
+ *                                    first and "exit" (wait4) last, in
+ *                                    order of their medians
  *
  * The machine (deterministic in N): 21 platform functions — host bridge,
  * PCIe root ports (pcieport, the only driver bound at this point of a boot),
@@ -42,12 +55,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -416,6 +431,8 @@ static void time_runs(unsigned reps, unsigned n, const char *set, const char *st
 
 	if (!t || devnull < 0)
 		die("out of memory");
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	for (unsigned i = 0; i < reps; i++) {
 		struct rusage ru;
 		uint64_t t0;
@@ -440,6 +457,20 @@ static void time_runs(unsigned reps, unsigned n, const char *set, const char *st
 		t[i] = now_ns() - t0;
 		if (ru.ru_maxrss > maxrss)
 			maxrss = ru.ru_maxrss;
+		/* What the run left behind, gone before the next run. */
+		for (;;) {
+			int st;
+
+			if (wait4(-1, &st, 0, &ru) < 0) {
+				if (errno == EINTR)
+					continue;
+				if (errno != ECHILD)
+					die("wait4: %s", strerror(errno));
+				break;
+			}
+			if (ru.ru_maxrss > maxrss)
+				maxrss = ru.ru_maxrss;
+		}
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			fails++;
 	}
@@ -448,6 +479,125 @@ static void time_runs(unsigned reps, unsigned n, const char *set, const char *st
 	       reps % 2 ? t[reps / 2] / 1e3 : (t[reps / 2 - 1] + t[reps / 2]) / 2e3, t[0] / 1e3,
 	       t[reps - 1] / 1e3, maxrss, fails);
 	free(t);
+	close(devnull);
+}
+
+#define STAGES_MAX 32
+
+struct stage {
+	char name[24];
+	uint64_t *at; /* per run: microseconds after the fork; 0 if missing */
+};
+
+static struct stage stages[STAGES_MAX];
+static unsigned n_stages;
+
+static struct stage *stage_named(const char *name, unsigned reps)
+{
+	for (unsigned i = 0; i < n_stages; i++)
+		if (strcmp(stages[i].name, name) == 0)
+			return &stages[i];
+	if (n_stages == STAGES_MAX)
+		die("more than %d stages", STAGES_MAX);
+	snprintf(stages[n_stages].name, sizeof(stages[n_stages].name), "%s", name);
+	stages[n_stages].at = calloc(reps, sizeof(uint64_t));
+	if (!stages[n_stages].at)
+		die("out of memory");
+	return &stages[n_stages++];
+}
+
+static uint64_t median_of(const uint64_t *v, unsigned reps)
+{
+	uint64_t *t = malloc(reps * sizeof(*t));
+	unsigned n = 0;
+	uint64_t m;
+
+	if (!t)
+		die("out of memory");
+	for (unsigned i = 0; i < reps; i++)
+		if (v[i])
+			t[n++] = v[i];
+	if (n == 0) {
+		free(t);
+		return 0;
+	}
+	qsort(t, n, sizeof(*t), cmp_u64);
+	m = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	free(t);
+	return m;
+}
+
+static int stage_cmp(const void *a, const void *b)
+{
+	const struct stage *x = a, *y = b;
+	uint64_t mx = x->at[0], my = y->at[0]; /* the medians, put there below */
+
+	return mx < my ? -1 : mx > my;
+}
+
+/* Run a stage build REPS times as time_runs() does; the medians per stage. */
+static void stage_runs(unsigned reps, unsigned n, const char *set, const char *state, bool keep,
+		       char **cmd)
+{
+	char log[PATH_MAX];
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (devnull < 0)
+		die("/dev/null: %s", strerror(errno));
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+	snprintf(log, sizeof(log), "%s/stages.log", root);
+	for (unsigned i = 0; i < reps; i++) {
+		uint64_t t0, t1;
+		char line[256];
+		int status, fd;
+		pid_t pid;
+		FILE *f;
+
+		reset(n, set, state, keep);
+		fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0)
+			die("%s: %s", log, strerror(errno));
+		t0 = now_ns() / 1000u;
+		pid = fork();
+		if (pid < 0)
+			die("fork: %s", strerror(errno));
+		if (pid == 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+			execvp(cmd[0], cmd);
+			_exit(127);
+		}
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR)
+				die("waitpid: %s", strerror(errno));
+		t1 = now_ns() / 1000u;
+		while (waitpid(-1, &status, 0) >= 0 || errno == EINTR)
+			;
+		close(fd);
+		stage_named("exec", reps)->at[i] = 1; /* 0 means missing: 1 us for the fork */
+		stage_named("exit", reps)->at[i] = t1 - t0;
+		f = fopen(log, "re");
+		if (!f)
+			die("%s: %s", log, strerror(errno));
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long us;
+			char name[24];
+
+			if (sscanf(line, "%llu %23s", &us, name) == 2 && us >= t0)
+				stage_named(name, reps)->at[i] = us - t0 ? us - t0 : 1;
+		}
+		fclose(f);
+	}
+	unlink(log);
+	for (unsigned i = 0; i < n_stages; i++)
+		stages[i].at[0] = median_of(stages[i].at, reps);
+	qsort(stages, n_stages, sizeof(stages[0]), stage_cmp);
+	for (unsigned i = 0; i < n_stages; i++)
+		printf("%s %llu\n", stages[i].name,
+		       strcmp(stages[i].name, "exec") == 0 ? 0ULL
+							   : (unsigned long long)stages[i].at[0]);
 	close(devnull);
 }
 
@@ -492,7 +642,17 @@ int main(int argc, char **argv)
 			  strcmp(argv[7], "keep") == 0, argv + 9);
 		return 0;
 	}
+	if (argc >= 10 && strcmp(argv[1], "stages") == 0 && strcmp(argv[8], "--") == 0) {
+		unsigned long reps = strtoul(argv[2], NULL, 10);
+
+		if (reps < 1 || reps > 1000)
+			die("REPS must be 1..1000");
+		set_root(argv[3]);
+		stage_runs((unsigned)reps, parse_n(argv[4]), argv[5], argv[6],
+			   strcmp(argv[7], "keep") == 0, argv + 9);
+		return 0;
+	}
 	fprintf(stderr, "usage: bench gen ROOT N | reset ROOT N SET STATE [keep] | list N SET |\n"
-			"       spec N SET | time REPS ROOT N SET STATE ONFAIL -- CMD...\n");
+			"       spec N SET | time|stages REPS ROOT N SET STATE ONFAIL -- CMD...\n");
 	return 2;
 }

@@ -26,6 +26,8 @@
  * No parsing of a command line or config, no plan, no log, no state file,
  * no child processes: a write that hangs in a driver hangs this program.
  * Exit 0 when every target verified, 1 otherwise, 2 on a usage error.
+ * Built with -DPT_STAGES (the benchmark's stage build), it prints the time
+ * at its start and end on stderr, as pt-agent's PT_STAGE() does.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -33,7 +35,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#ifdef PT_STAGES
+static void stage(const char *name)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	fprintf(stderr, "%llu %s\n",
+		(unsigned long long)ts.tv_sec * 1000000u + (unsigned long long)ts.tv_nsec / 1000u,
+		name);
+}
+#else
+#define stage(name) ((void)0)
+#endif
 
 #define MAX_TARGETS 8192
 
@@ -246,6 +263,7 @@ int main(int argc, char **argv)
 	const char *probe;
 	int i = 1;
 
+	stage("start");
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-r") == 0 && i + 1 < argc) {
 			rootlen = strlen(argv[++i]);
@@ -319,5 +337,6 @@ int main(int argc, char **argv)
 			(void)on_vfio(t->addr);
 		}
 	}
+	stage("end");
 	return failed ? 1 : 0;
 }

@@ -30,6 +30,8 @@
 #   PT_BENCH_SIZES     machine sizes (default "64 512 4096"; each >= 21)
 #   PT_BENCH_REPS      timed runs per configuration (default 21)
 #   PT_BENCH_BIG_REPS  timed runs when a run binds thousands (default 5)
+#   PT_BENCH_STAGE_REPS runs of the stage builds (default 41): where the
+#                      time of the smallest machine's 4-target runs goes
 #   PT_BENCH_BOOTS     QEMU boots per approach (default 5)
 #   PT_BENCH_TMP       where the fixture trees go (default /dev/shm: tmpfs,
 #                      as sysfs and the initramfs are in memory)
@@ -60,6 +62,7 @@ OUT=$BUILD/bench
 PARTS=${PT_BENCH_PARTS:-fixture qemu size}
 SIZES=${PT_BENCH_SIZES:-64 512 4096}
 REPS=${PT_BENCH_REPS:-21}
+STAGE_REPS=${PT_BENCH_STAGE_REPS:-41}
 BIG_REPS=${PT_BENCH_BIG_REPS:-5}
 BOOTS=${PT_BENCH_BOOTS:-5}
 TMPBASE=${PT_BENCH_TMP:-/dev/shm}
@@ -110,6 +113,13 @@ musl-gcc -std=gnu11 -D_GNU_SOURCE $WARN -O2 -static -o "$OUT/bin/bench" "$HERE/b
 musl-gcc -std=gnu11 -D_GNU_SOURCE $WARN -fno-common -Os -ffunction-sections -fdata-sections \
     -static -Wl,--gc-sections -o "$OUT/bin/floor.unstripped" "$HERE/floor.c"
 strip -o "$OUT/bin/floor" "$OUT/bin/floor.unstripped"
+# The stage builds: the same code with PT_STAGE() lines on stderr (the
+# agent's from make static-stages, of this tree; the floor's here).
+# shellcheck disable=SC2086
+musl-gcc -std=gnu11 -D_GNU_SOURCE -DPT_STAGES $WARN -fno-common -Os -ffunction-sections \
+    -fdata-sections -static -Wl,--gc-sections -o "$OUT/bin/floor-stages" "$HERE/floor.c"
+make -C "$REPO" --no-print-directory BUILD="$BUILD" static-stages >&2
+STAGED=$BUILD/stages/pt-agent
 BENCH=$OUT/bin/bench
 FLOOR=$OUT/bin/floor
 
@@ -272,6 +282,23 @@ if part fixture; then
             done
         done
     done
+    # Where the time goes: the stage builds on the smallest machine, 4
+    # targets, keep and release (bench stages: the median time from the
+    # fork to each stage).
+    first=${SIZES%% *}
+    read -r -a sels <<<"$("$BENCH" spec "$first" t4 | tr , ' ')"
+    printf 'variant\timpl\tstage\tmedian_us\n' >"$OUT/stages.tsv"
+    for variant in keep release; do
+        floorflags=()
+        [ "$variant" = release ] && floorflags=(-R)
+        R=$TREES/m$first
+        step "fixture: where the time goes, $variant ($STAGE_REPS runs of each stage build)"
+        "${RT[@]}" "$BENCH" stages "$STAGE_REPS" "$R" "$first" t4 unbound "$variant" -- "$STAGED" --sysroot "$R" |
+            awk -v v="$variant" '{ printf "%s\tpt\t%s\t%s\n", v, $1, $2 }' >>"$OUT/stages.tsv"
+        "${RT[@]}" "$BENCH" stages "$STAGE_REPS" "$R" "$first" t4 unbound "$variant" -- \
+            "$OUT/bin/floor-stages" -r "$R" "${floorflags[@]}" "${sels[@]}" |
+            awk -v v="$variant" '{ printf "%s\tfloor\t%s\t%s\n", v, $1, $2 }' >>"$OUT/stages.tsv"
+    done
     rm -rf "$TREES"
     trap - EXIT
 
@@ -375,6 +402,50 @@ if part fixture; then
                 printf "| peak memory < 2 MiB at %s functions, %d targets, whether binds succeed or fail | %s | %s |\n",
                     last, tg[last, "class"], s, worst < 2048 ? "**yes**" : "**no**" }' "$TSV"
     } >"$OUT/doc-targets.md"
+    # The stages: each step's median time (the difference of the medians
+    # from the fork to its two ends), what happens in it, pt and floor.
+    {
+        echo "Stage builds (\`make static-stages\`, floor.c with -DPT_STAGES), $first functions, 4 targets,"
+        echo "medians of $STAGE_REPS runs each$([ ${#RT[@]} -gt 0 ] && echo " under SCHED_FIFO"), µs from the runner's fork to each stage; a step is"
+        echo "the difference of its two ends' medians. Whole runs of the stage builds: pt keep"
+        echo "$(awk -F'\t' '$1 == "keep" && $2 == "pt" && $3 == "exit" { print $4 }' "$OUT/stages.tsv"), floor keep $(awk -F'\t' '$1 == "keep" && $2 == "floor" && $3 == "exit" { print $4 }' "$OUT/stages.tsv"),"
+        echo "pt release $(awk -F'\t' '$1 == "release" && $2 == "pt" && $3 == "exit" { print $4 }' "$OUT/stages.tsv"), floor release $(awk -F'\t' '$1 == "release" && $2 == "floor" && $3 == "exit" { print $4 }' "$OUT/stages.tsv") µs."
+        echo
+        echo "| step | what happens | pt keep | pt release | floor keep | floor release |"
+        echo "| --- | --- | ---: | ---: | ---: | ---: |"
+        awk -F'\t' '
+            BEGIN {
+                what["start"] = "exec of the static binary, to main()"
+                what["fork"] = "options, kernel log, the shared page; then the worker is forked"
+                what["worker"] = "the worker process starts (fork, scheduling)"
+                what["inputs"] = "command line, config file, boot id"
+                what["listed"] = "the device list parsed, the targets read (identity, state)"
+                what["groups"] = "their IOMMU groups: every member read"
+                what["root"] = "the root disk guard (root=, protect=)"
+                what["fb"] = "the boot framebuffer (/proc/iomem, BARs)"
+                what["kmod"] = "the libkmod context (configuration, indexes)"
+                what["drivers"] = "variant drivers, modules, driver_override written"
+                what["claimed"] = "probe, verify; on failure give back (release)"
+                what["written"] = "summary to the kernel log, the state file"
+                what["reported"] = "the worker reports"
+                what["supervisor"] = "the supervisor wakes on the report"
+                what["end"] = "the supervisor frees and returns"
+                what["exit"] = "process exit, to the runner'"'"'s wait4"
+            }
+            NR > 1 { at[$1, $2, $3] = $4; if ($2 == "pt" && $1 == "keep") order[++n] = $3 }
+            function step(v, impl, s, prev) { return (at[v, impl, s] == "" || at[v, impl, prev] == "") ? "" : at[v, impl, s] - at[v, impl, prev] }
+            END {
+                for (i = 2; i <= n; i++) {
+                    s = order[i]; p = order[i - 1]
+                    fk = ""; fr = ""
+                    if (s == "start") { fk = step("keep", "floor", "start", "exec"); fr = step("release", "floor", "start", "exec") }
+                    if (s == "claimed") { fk = step("keep", "floor", "end", "start") " (all its work)"; fr = step("release", "floor", "end", "start") " (all its work)" }
+                    if (s == "exit") { fk = step("keep", "floor", "exit", "end"); fr = step("release", "floor", "exit", "end") }
+                    printf "| %s → %s | %s | %s | %s | %s | %s |\n", p, s, what[s], step("keep", "pt", s, p), step("release", "pt", s, p), fk, fr
+                }
+            }' "$OUT/stages.tsv"
+    } >"$OUT/doc-stages.md"
+    { echo; echo "### Where the time goes (stage builds)"; echo; cat "$OUT/doc-stages.md"; } >>"$OUT/results.md"
 fi
 
 # ---- 2. QEMU ----------------------------------------------------------------------
@@ -698,7 +769,8 @@ splice_doc() { # NAME FILE
     step "BENCHMARKS.md: $name table from this run"
 }
 if [ "$DOC" != none ]; then
-    part fixture && splice_doc fixture "$OUT/doc-fixture.md" && splice_doc targets "$OUT/doc-targets.md"
+    part fixture && splice_doc fixture "$OUT/doc-fixture.md" && splice_doc targets "$OUT/doc-targets.md" &&
+        splice_doc stages "$OUT/doc-stages.md"
     part qemu && splice_doc qemu "$OUT/doc-qemu.md"
     part size && splice_doc size "$OUT/doc-size.md"
 fi

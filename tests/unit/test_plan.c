@@ -408,9 +408,36 @@ static void interned_names(void **state)
 	assert_ptr_not_equal(pt_intern("e1000e"), x);
 }
 
+/* The modalias as the kernel's pci_uevent formats it (pci: for udev and
+ * modprobe, vfio_pci: for the variant drivers' aliases), and pt_hex()
+ * under it. */
+static void modalias_and_hex(void **state)
+{
+	struct world w = { 0 };
+	struct pt_pci_func *f = fn(&w, "0000:26:00.0", 0x10de, 0x1c03, 0x030000, 15, NULL);
+	char buf[128], small[12], hex[9];
+
+	(void)state;
+	pt_pci_modalias(f, "pci:", buf, sizeof(buf));
+	assert_string_equal(buf, "pci:v000010DEd00001C03sv00001458sd00003FBBbc03sc00i00");
+	f->class = 0x0c0330;
+	pt_pci_modalias(f, "vfio_pci:", buf, sizeof(buf));
+	assert_string_equal(buf, "vfio_pci:v000010DEd00001C03sv00001458sd00003FBBbc0Csc03i30");
+	pt_pci_modalias(f, "pci:", small, sizeof(small));
+	assert_string_equal(small, "pci:v000010");
+	assert_ptr_equal(pt_hex(hex, 0xabcdef12u, 8, false), hex + 8);
+	hex[8] = '\0';
+	assert_string_equal(hex, "abcdef12");
+	pt_hex(hex, 0x1fu, 3, true)[0] = '\0';
+	assert_string_equal(hex, "01F");
+	pt_hex(hex, 0x123456789u & 0xffffffffu, 12, false)[0] = '\0';
+	assert_string_equal(hex, "23456789");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(modalias_and_hex),
 		cmocka_unit_test(by_id_and_dedup),
 		cmocka_unit_test(pinned),
 		cmocka_unit_test(exclusions),
