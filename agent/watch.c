@@ -88,6 +88,7 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 	struct pt_watch_hang hang = { 0 };
 	struct pt_mark_page *s;
 	int pipefd[2], status, r;
+	bool reaped = false;
 	pid_t pid;
 
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -146,6 +147,13 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 			if (n == 0 || (n < 0 && errno != EINTR))
 				break; /* gone without a report: its end of the pipe closed */
 		}
+		/* Gone without a report while a process it forked (a guard
+		 * helper stuck in a driver, which cannot die) still holds its
+		 * end of the pipe open: its exit says so. */
+		if (r == 0 && waitpid(pid, &status, WNOHANG) == pid) {
+			reaped = true;
+			break;
+		}
 		since = __atomic_load_n(&s->since_ms, __ATOMIC_ACQUIRE);
 		now = pt_now_ms();
 		if (__atomic_load_n(&s->deadline_ms, __ATOMIC_ACQUIRE))
@@ -164,7 +172,7 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 		}
 	}
 	close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (WIFEXITED(status)) {
 		munmap(s, sizeof(*s));

@@ -26,7 +26,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 die() { echo "mkinitcpio.sh: $*" >&2; exit 2; }
 
 prepare() {
-    local src=$1 dir=$2 v udevd tmp deb
+    local src=$1 dir=$2 v udevd tmp deb applets
     if [ ! -x "$src/mkinitcpio" ] || [ ! -f "$src/functions" ]; then die "$src is not a mkinitcpio release"; fi
     v=$(sed -n 's/^mkinitcpio v\([0-9.]*\) .*/\1/p' "$src/SOURCE" 2>/dev/null | head -n 1)
     [ -n "$v" ] || v=41
@@ -66,7 +66,11 @@ prepare() {
     dpkg-deb -x "$deb" "$tmp/x"
     install -m 0755 "$tmp/x/bin/busybox" "$dir/over/usr-lib/initcpio/busybox"
     rm -rf "$tmp"
-    "$dir/over/usr-lib/initcpio/busybox" --list | grep -qx modprobe || die "the unpacked busybox does not run"
+    # The whole list first: busybox writes it a line at a time, and a
+    # grep -q that stops at modprobe would leave it a closed pipe
+    # (SIGPIPE, which pipefail counts as failure).
+    applets=$("$dir/over/usr-lib/initcpio/busybox" --list) || die "the unpacked busybox does not run"
+    grep -qx modprobe <<<"$applets" || die "the unpacked busybox has no modprobe applet"
 
     ln -s "$(readlink -f /usr/lib/x86_64-linux-gnu/libkmod.so.2)" "$dir/over/usr-lib/libkmod.so.2"
     install -m 0644 "$REPO/initrd/pt-agent.service" "$dir/over/usr-lib/systemd/system/pt-agent.service"
