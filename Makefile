@@ -104,6 +104,11 @@ static-link:
 	@$(MAKE) --no-print-directory -f Makefile $(BUILD)/static/pt-agent \
 		$(BUILD)/static/pt-status $(BUILD)/static/pt-vm STATIC_ENV=$(STATIC_DEPS)/sysroot/env.mk
 
+# The objects pt-agent links (tests/bench/run.sh relinks them with a map).
+.PHONY: print-agent-objects
+print-agent-objects:
+	@echo $(CORE:%=$(BUILD)/static/%.o) $(BUILD)/static/pt-agent.o
+
 # The benchmark's stage build (tests/bench/run.sh: where a run's time goes):
 # the agent's objects with PT_STAGE() compiled in (agent/util.h). Never
 # installed or shipped.

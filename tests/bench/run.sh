@@ -44,7 +44,8 @@
 #                      BUILD_DIR/static/pt-agent; make static builds it);
 #                      callgrind runs its .unstripped twin when there is one
 #   PT_E2E_KPKG        pin the kernel package (tests/e2e/kernel.sh)
-#   PT_E2E_KERNEL      the kernels, when tests/e2e/kernel.sh knows several
+#   PT_E2E_KERNEL      the kernels booted (default: the e2e suite's, "6.1
+#                      6.12 6.12-zst"; tests/e2e/kernel.sh prepares them)
 #   PT_BENCH_DOC       the file whose marked tables are replaced by this
 #                      run's (default BENCHMARKS.md; "none": no file)
 set -eu -o pipefail
@@ -84,6 +85,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b + 0 == 
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f\n", b / 1024 }'; }
 
 # ---- setup --------------------------------------------------------------------
+# The QEMU part boots every kernel the e2e suite boots (tests/e2e/run.sh).
+export PT_E2E_KERNEL=${PT_E2E_KERNEL:-6.1 6.12 6.12-zst}
 E2E_PACKAGES="$E2E_PACKAGES valgrind musl-tools zstd xz-utils gzip"
 e2e_need_packages
 if [ -n "${PT_BENCH_AGENT:-}" ]; then
@@ -524,9 +527,13 @@ if part qemu; then
     printf 'kernel\tboot\tmode\tinit_ms\tbound_ms\tend_ms\ttotal_ms\tmodinit_ms\tuser_ms\tpre_ms\tmods_ms\tpost_ms\tinitcalls\tother\tcheck\n' >"$QTSV"
     for ENVF in "${KENVS[@]}"; do
         kver=$(sed -n 's/^KVER=//p' "$ENVF")
-        step "qemu: $kver: initramfs (busybox, kmod's modprobe, vfio modules, pt-agent, wiki-loop.sh)"
+        # The e2e suite's label (6.1, 6.12, 6.12-zst): two labels can
+        # share a kernel version (the same kernel, other compression).
+        kid=$(sed -n 's/^KLABEL=//p' "$ENVF")
+        kid=${kid:-$kver}
+        step "qemu: $kid: initramfs (busybox, kmod's modprobe, vfio modules, pt-agent, wiki-loop.sh)"
         "$E2E_DIR/mkinitrd.sh" -q -e "$ENVF" -i "$HERE/bench.init" -a "$AGENT" \
-            -m "vfio vfio_iommu_type1 vfio-pci" -k -f "$HERE/wiki-loop.sh:/bin/wiki-loop.sh" -o "$QD/bench-$kver.cpio"
+            -m "vfio vfio_iommu_type1 vfio-pci" -k -f "$HERE/wiki-loop.sh:/bin/wiki-loop.sh" -o "$QD/bench-$kid.cpio"
         # One boot at a time (a TCG guest's clock runs with the host's, so
         # boots side by side would slow each other), the approaches
         # alternating (rotated each round); a boot that fails (TCG under load
@@ -539,22 +546,22 @@ if part qemu; then
                 0) modes="shell pt ids" ;;
             esac
             for mode in $modes; do
-                step "qemu: $kver: boot $i of $BOOTS: $mode"
+                step "qemu: $kid: boot $i of $BOOTS: $mode"
                 case $mode in
                     pt) extra="pt.devices=$Q_SPEC" ;;
                     ids) extra="vfio-pci.ids=$Q_IDS" ;;
                     shell) extra="" ;;
                 esac
-                base=$QD/$kver-$mode-$i
+                base=$QD/$kid-$mode-$i
                 for try in 1 2 3; do
-                    "$E2E_DIR/boot.sh" -q -e "$ENVF" -r "$QD/bench-$kver.cpio" -l "$base.log" -t 180 "${Q_DEVS[@]}" \
+                    "$E2E_DIR/boot.sh" -q -e "$ENVF" -r "$QD/bench-$kid.cpio" -l "$base.log" -t 180 "${Q_DEVS[@]}" \
                         -c "quiet no_timer_check initcall_debug log_buf_len=4M bench.mode=$mode bench.targets=$Q_TARGETS bench.others=$Q_OTHERS $extra" \
                         >"$base.boot" 2>&1 || true
                     read -r ti tb te tot mi us pre mods post nm other ok < <(qemu_parse "$base.res")
-                    case $ok in boot-failed | no-markers) step "qemu: $kver: boot $i $mode: $ok (try $try)" ;; *) break ;; esac
+                    case $ok in boot-failed | no-markers) step "qemu: $kid: boot $i $mode: $ok (try $try)" ;; *) break ;; esac
                 done
-                [ "$ok" = ok ] || step "qemu: UNEXPECTED: $kver: boot $i $mode: $ok (see $base.res)"
-                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kver" "$i" "$mode" "$ti" "$tb" "$te" \
+                [ "$ok" = ok ] || step "qemu: UNEXPECTED: $kid: boot $i $mode: $ok (see $base.res)"
+                printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kid" "$i" "$mode" "$ti" "$tb" "$te" \
                     "$tot" "$mi" "$us" "$pre" "$mods" "$post" "$nm" "$other" "$ok" >>"$QTSV"
             done
         done
@@ -597,26 +604,28 @@ if part qemu; then
         echo
         for ENVF in "${KENVS[@]}"; do
             kver=$(sed -n 's/^KVER=//p' "$ENVF")
-            echo "### $kver — median (min–max) of the boots"
+            klabel=$(sed -n 's/^KLABEL=//p' "$ENVF")
+            kid=${klabel:-$kver}
+            echo "### $kver${klabel:+ (e2e: $klabel)} — median (min–max) of the boots"
             echo
             echo "| approach | boots ok | /init | **on vfio-pci** | **end** | /init → on vfio-pci | /init → end | program | module init | userspace | $Q_OTHERS |"
             echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
             for mode in $Q_MODES; do
-                nok=$(awk -F'\t' -v k="$kver" -v m="$mode" 'NR > 1 && $1 == k && $3 == m && $15 == "ok"' "$QTSV" | wc -l)
-                nall=$(awk -F'\t' -v k="$kver" -v m="$mode" 'NR > 1 && $1 == k && $3 == m' "$QTSV" | wc -l)
-                oth=$(awk -F'\t' -v k="$kver" -v m="$mode" 'NR > 1 && $1 == k && $3 == m { print $14 }' "$QTSV" | sort -u | tr '\n' ' ')
-                echo "| $mode | $nok of $nall | $(qstat "$kver" "$mode" 4) | **$(qstat "$kver" "$mode" 5)** | **$(qstat "$kver" "$mode" 6)** | $(qstat "$kver" "$mode" 5-4) | $(qstat "$kver" "$mode" 6-4) | $(qstat "$kver" "$mode" 7) | $(qstat "$kver" "$mode" 8) | $(qstat "$kver" "$mode" 9) | ${oth% } |"
+                nok=$(awk -F'\t' -v k="$kid" -v m="$mode" 'NR > 1 && $1 == k && $3 == m && $15 == "ok"' "$QTSV" | wc -l)
+                nall=$(awk -F'\t' -v k="$kid" -v m="$mode" 'NR > 1 && $1 == k && $3 == m' "$QTSV" | wc -l)
+                oth=$(awk -F'\t' -v k="$kid" -v m="$mode" 'NR > 1 && $1 == k && $3 == m { print $14 }' "$QTSV" | sort -u | tr '\n' ' ')
+                echo "| $mode | $nok of $nall | $(qstat "$kid" "$mode" 4) | **$(qstat "$kid" "$mode" 5)** | **$(qstat "$kid" "$mode" 6)** | $(qstat "$kid" "$mode" 5-4) | $(qstat "$kid" "$mode" 6-4) | $(qstat "$kid" "$mode" 7) | $(qstat "$kid" "$mode" 8) | $(qstat "$kid" "$mode" 9) | ${oth% } |"
             done
             echo
-            dif() { awk -v a="$(qmed "$kver" pt "$1")" -v b="$(qmed "$kver" ids "$1")" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%+.1f", a - b }'; }
+            dif() { awk -v a="$(qmed "$kid" pt "$1")" -v b="$(qmed "$kid" ids "$1")" 'BEGIN { if (a == "-" || b == "-") print "-"; else printf "%+.1f", a - b }'; }
             echo "pt − ids, medians (ms): from kernel start, on vfio-pci $(dif 5), end $(dif 6); from /init, on"
             echo "vfio-pci $(dif 5-4), end $(dif 6-4); program $(dif 7), userspace $(dif 9)."
             echo
-            echo "<details><summary>every boot ($kver)</summary>"
+            echo "<details><summary>every boot ($kid)</summary>"
             echo
             echo "| boot | approach | /init | on vfio-pci | end | program | module init | userspace | before modules | modules | after | initcalls | $Q_OTHERS | check |"
             echo "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
-            awk -F'\t' -v k="$kver" 'NR > 1 && $1 == k { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 }' "$QTSV"
+            awk -F'\t' -v k="$kid" 'NR > 1 && $1 == k { printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 }' "$QTSV"
             echo
             echo "</details>"
             echo
@@ -648,10 +657,9 @@ if part size; then
         scc=$(sed -n 's/^STATIC_CC = //p' "$ENVMK")
         read -r -a slibs <<<"$(sed -n 's/^STATIC_LIBS = //p' "$ENVMK")"
         read -r -a scflags <<<"$(sed -n 's/^STATIC_CFLAGS = //p' "$ENVMK")"
-        objs=()
-        for o in "$BUILD"/static/*.o; do
-            case $(basename "$o") in status.o | pt-status.o) ;; *) objs+=("$o") ;; esac
-        done
+        # pt-agent's objects as the Makefile links them (not pt-status's
+        # or pt-vm's, whose main() would clash).
+        read -r -a objs <<<"$(make -C "$REPO" --no-print-directory -s BUILD="$BUILD" print-agent-objects)"
         # The Makefile's link, with a map.
         if "$scc" -static -Os -Wl,--gc-sections -Wl,-Map="$SD/pt-agent.map" -o "$SD/pt-agent.unstripped" \
             "${objs[@]}" "${slibs[@]}" 2>"$SD/link.log"; then
