@@ -92,6 +92,9 @@ xz-utils linux-libc-dev"
 CC=musl-gcc
 # No unwind tables: C needs none, and they are a tenth of the agent's size.
 CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -ffile-prefix-map=$BUILD=. -isystem $UAPI"
+# This script's own content: a build made by another version of it is
+# made again (needs_build).
+RECIPE=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
 JOBS=$(nproc)
 export PKG_CONFIG_LIBDIR=$SYSROOT/lib/pkgconfig
 
@@ -319,8 +322,10 @@ unpack() {
 needs_build() {
 	local s=$STAMP/build-$1 d
 	[ -e "$s" ] || return 0
-	# Built with other flags (the stamp records them): build again.
-	[ "$(cat "$s")" = "$(version_of "$1") $CFLAGS" ] || return 0
+	# Built with other flags or by another version of this script (the
+	# stamp records both; xz's lazy CRC tables were once missed by a tree
+	# built before the script learnt them): build again.
+	[ "$(cat "$s")" = "$(version_of "$1") $CFLAGS recipe=$RECIPE" ] || return 0
 	[ "$STAMP/fetch-$1" -nt "$s" ] && return 0
 	shift
 	for d in "$@"; do
@@ -334,7 +339,7 @@ begin() {
 	: >"$LOG/$1.log"
 }
 
-done_build() { printf '%s %s\n' "$(version_of "$1")" "$CFLAGS" >"$STAMP/build-$1"; }
+done_build() { printf '%s %s recipe=%s\n' "$(version_of "$1")" "$CFLAGS" "$RECIPE" >"$STAMP/build-$1"; }
 
 build_xz() {
 	local d
