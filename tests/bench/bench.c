@@ -12,9 +12,11 @@
  *                                    SET (with pt.onfail=keep if asked)
  *   bench list N SET                 the targets' addresses, one a line
  *   bench spec N SET                 the same as a pt.devices= value
- *   bench time REPS ROOT N SET STATE ONFAIL -- CMD [ARG...]
- *                                    reset, run CMD, REPS times; prints
- *                                    "median_us min_us max_us maxrss_kib fails"
+ *   bench time REPS ROOT N SET STATE ONFAIL -- CMD [ARG...] [--- CMD [ARG...]]...
+ *                                    reset, run CMD, REPS times, up to four
+ *                                    commands in turn (A B A B ...); prints
+ *                                    per command "median_us min_us max_us
+ *                                    maxrss_kib fails"
  *                                    (wall time from fork to wait4 of
  *                                    CMD, peak RSS of any process of its
  *                                    tree, runs whose exit status was not
@@ -421,64 +423,82 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+#define CMDS_MAX 4
+
+/*
+ * Run each command REPS times, the commands in turn (A B C A B C ...), so
+ * that a stretch when the machine is slower falls on all of them alike and
+ * their ratios hold; print a line per command, in order.
+ */
 static void time_runs(unsigned reps, unsigned n, const char *set, const char *state, bool keep,
-		      char **cmd)
+		      char **cmds[], unsigned ncmds)
 {
-	uint64_t *t = calloc(reps, sizeof(*t));
-	long maxrss = 0;
-	unsigned fails = 0;
+	uint64_t *t[CMDS_MAX];
+	long maxrss[CMDS_MAX] = { 0 };
+	unsigned fails[CMDS_MAX] = { 0 };
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (!t || devnull < 0)
-		die("out of memory");
+	if (devnull < 0)
+		die("/dev/null: %s", strerror(errno));
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
 		die("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
-	for (unsigned i = 0; i < reps; i++) {
-		struct rusage ru;
-		uint64_t t0;
-		int status;
-		pid_t pid;
-
-		reset(n, set, state, keep);
-		t0 = now_ns();
-		pid = fork();
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
-		if (pid == 0) {
-			dup2(devnull, STDIN_FILENO);
-			dup2(devnull, STDOUT_FILENO);
-			dup2(devnull, STDERR_FILENO);
-			execvp(cmd[0], cmd);
-			_exit(127);
-		}
-		while (wait4(pid, &status, 0, &ru) < 0)
-			if (errno != EINTR)
-				die("wait4: %s", strerror(errno));
-		t[i] = now_ns() - t0;
-		if (ru.ru_maxrss > maxrss)
-			maxrss = ru.ru_maxrss;
-		/* What the run left behind, gone before the next run. */
-		for (;;) {
-			int st;
-
-			if (wait4(-1, &st, 0, &ru) < 0) {
-				if (errno == EINTR)
-					continue;
-				if (errno != ECHILD)
-					die("wait4: %s", strerror(errno));
-				break;
-			}
-			if (ru.ru_maxrss > maxrss)
-				maxrss = ru.ru_maxrss;
-		}
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			fails++;
+	for (unsigned c = 0; c < ncmds; c++) {
+		t[c] = calloc(reps, sizeof(*t[c]));
+		if (!t[c])
+			die("out of memory");
 	}
-	qsort(t, reps, sizeof(*t), cmp_u64);
-	printf("%.0f %.0f %.0f %ld %u\n",
-	       reps % 2 ? t[reps / 2] / 1e3 : (t[reps / 2 - 1] + t[reps / 2]) / 2e3, t[0] / 1e3,
-	       t[reps - 1] / 1e3, maxrss, fails);
-	free(t);
+	for (unsigned i = 0; i < reps; i++)
+		for (unsigned c = 0; c < ncmds; c++) {
+			char **cmd = cmds[c];
+			struct rusage ru;
+			uint64_t t0;
+			int status;
+			pid_t pid;
+
+			reset(n, set, state, keep);
+			t0 = now_ns();
+			pid = fork();
+			if (pid < 0)
+				die("fork: %s", strerror(errno));
+			if (pid == 0) {
+				dup2(devnull, STDIN_FILENO);
+				dup2(devnull, STDOUT_FILENO);
+				dup2(devnull, STDERR_FILENO);
+				execvp(cmd[0], cmd);
+				_exit(127);
+			}
+			while (wait4(pid, &status, 0, &ru) < 0)
+				if (errno != EINTR)
+					die("wait4: %s", strerror(errno));
+			t[c][i] = now_ns() - t0;
+			if (ru.ru_maxrss > maxrss[c])
+				maxrss[c] = ru.ru_maxrss;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				fails[c]++;
+			/* What the run left behind, gone before the next run. */
+			for (;;) {
+				int st;
+
+				if (wait4(-1, &st, 0, &ru) < 0) {
+					if (errno == EINTR)
+						continue;
+					if (errno != ECHILD)
+						die("wait4: %s", strerror(errno));
+					break;
+				}
+				if (ru.ru_maxrss > maxrss[c])
+					maxrss[c] = ru.ru_maxrss;
+			}
+		}
+	for (unsigned c = 0; c < ncmds; c++) {
+		uint64_t *v = t[c];
+
+		qsort(v, reps, sizeof(*v), cmp_u64);
+		printf("%.0f %.0f %.0f %ld %u\n",
+		       reps % 2 ? v[reps / 2] / 1e3 : (v[reps / 2 - 1] + v[reps / 2]) / 2e3,
+		       v[0] / 1e3, v[reps - 1] / 1e3, maxrss[c], fails[c]);
+		free(v);
+	}
 	close(devnull);
 }
 
@@ -637,9 +657,21 @@ int main(int argc, char **argv)
 
 		if (reps < 1 || reps > 1000)
 			die("REPS must be 1..1000");
+		char **cmds[CMDS_MAX];
+		unsigned ncmds = 0;
+
 		set_root(argv[3]);
+		/* CMD [--- CMD ...]: "---" ends one command and starts the next. */
+		cmds[ncmds++] = argv + 9;
+		for (int a = 9; a < argc; a++)
+			if (strcmp(argv[a], "---") == 0) {
+				argv[a] = NULL;
+				if (ncmds == CMDS_MAX || a + 1 >= argc)
+					die("time: at most %d commands, none empty", CMDS_MAX);
+				cmds[ncmds++] = argv + a + 1;
+			}
 		time_runs((unsigned)reps, parse_n(argv[4]), argv[5], argv[6],
-			  strcmp(argv[7], "keep") == 0, argv + 9);
+			  strcmp(argv[7], "keep") == 0, cmds, ncmds);
 		return 0;
 	}
 	if (argc >= 10 && strcmp(argv[1], "stages") == 0 && strcmp(argv[8], "--") == 0) {
@@ -653,6 +685,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	fprintf(stderr, "usage: bench gen ROOT N | reset ROOT N SET STATE [keep] | list N SET |\n"
-			"       spec N SET | time|stages REPS ROOT N SET STATE ONFAIL -- CMD...\n");
+			"       spec N SET | time|stages REPS ROOT N SET STATE ONFAIL -- CMD... "
+			"[--- CMD...]\n");
 	return 2;
 }

@@ -15,8 +15,8 @@
 #            (wiki-loop.sh under busybox sh) on fixture trees of 64, 512 and
 #            4096 PCI functions, 4 targets and every virtual function as
 #            targets, three variants (see BENCHMARKS.md): wall time per run
-#            (median of PT_BENCH_REPS), instructions (callgrind, all
-#            processes), peak RSS.
+#            (median of PT_BENCH_REPS, the three run in turn), instructions
+#            (callgrind, all processes), peak RSS.
 #   qemu     Debian's kernel(s) of the e2e suite in QEMU (TCG): pt-agent
 #            against the guide's vfio-pci.ids= (kmod's modprobe loading
 #            vfio_pci, no other userspace) and the wiki loop with kmod's
@@ -237,15 +237,22 @@ if part fixture; then
                     bound) state=bound onfail=release floorflags=() ;;
                 esac
                 R=$TREES/m$n
+                # The three timed in turn (pt, floor, shell, pt, ...): a
+                # slower stretch of a shared machine falls on all alike.
+                step "fixture: n=$n $set $variant: pt, floor and shell in turn ($reps runs each), then callgrind"
+                mapfile -t timed < <("${RT[@]}" "$BENCH" time "$reps" "$R" "$n" "$set" "$state" "$onfail" -- \
+                    "$AGENT" --sysroot "$R" --- "$FLOOR" -r "$R" "${floorflags[@]}" "${sels[@]}" --- \
+                    "$BUSYBOX" sh "$HERE/wiki-loop.sh" -r "$R" "${shsel[@]}")
+                [ "${#timed[@]}" = 3 ] || die "bench time: ${#timed[@]} lines, want 3"
+                k=0
                 for impl in pt floor shell; do
                     case $impl in
-                        pt) cmd=("$AGENT" --sysroot "$R") cgcmd=("$AGENT_CG" --sysroot "$R") ;;
-                        floor) cmd=("$FLOOR" -r "$R" "${floorflags[@]}" "${sels[@]}")
-                            cgcmd=("$OUT/bin/floor.unstripped" -r "$R" "${floorflags[@]}" "${sels[@]}") ;;
-                        shell) cmd=("$BUSYBOX" sh "$HERE/wiki-loop.sh" -r "$R" "${shsel[@]}") cgcmd=("${cmd[@]}") ;;
+                        pt) cgcmd=("$AGENT_CG" --sysroot "$R") ;;
+                        floor) cgcmd=("$OUT/bin/floor.unstripped" -r "$R" "${floorflags[@]}" "${sels[@]}") ;;
+                        shell) cgcmd=("$BUSYBOX" sh "$HERE/wiki-loop.sh" -r "$R" "${shsel[@]}") ;;
                     esac
-                    step "fixture: n=$n $set $variant $impl ($reps runs, then callgrind)"
-                    read -r med mn mx rss nz < <("${RT[@]}" "$BENCH" time "$reps" "$R" "$n" "$set" "$state" "$onfail" -- "${cmd[@]}")
+                    read -r med mn mx rss nz <<<"${timed[k]}"
+                    k=$((k + 1))
                     "$BENCH" reset "$R" "$n" "$set" "$state" "$onfail"
                     cgdir=$OUT/cg-$n-$set-$variant-$impl
                     ir=$(cg_run "$cgdir" "${cgcmd[@]}")
