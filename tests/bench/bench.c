@@ -425,6 +425,23 @@ static int cmp_u64(const void *a, const void *b)
 
 #define CMDS_MAX 4
 
+/* Fork and exec cmd with stdin and stdout on devnull, stderr on err. */
+static pid_t spawn(char **cmd, int devnull, int err)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		execvp(cmd[0], cmd);
+		_exit(127);
+	}
+	return pid;
+}
+
 /*
  * Run each command REPS times, the commands in turn (A B C A B C ...), so
  * that a stretch when the machine is slower falls on all of them alike and
@@ -457,16 +474,7 @@ static void time_runs(unsigned reps, unsigned n, const char *set, const char *st
 
 			reset(n, set, state, keep);
 			t0 = now_ns();
-			pid = fork();
-			if (pid < 0)
-				die("fork: %s", strerror(errno));
-			if (pid == 0) {
-				dup2(devnull, STDIN_FILENO);
-				dup2(devnull, STDOUT_FILENO);
-				dup2(devnull, STDERR_FILENO);
-				execvp(cmd[0], cmd);
-				_exit(127);
-			}
+			pid = spawn(cmd, devnull, devnull);
 			while (wait4(pid, &status, 0, &ru) < 0)
 				if (errno != EINTR)
 					die("wait4: %s", strerror(errno));
@@ -579,16 +587,7 @@ static void stage_runs(unsigned reps, unsigned n, const char *set, const char *s
 		if (fd < 0)
 			die("%s: %s", log, strerror(errno));
 		t0 = now_ns() / 1000u;
-		pid = fork();
-		if (pid < 0)
-			die("fork: %s", strerror(errno));
-		if (pid == 0) {
-			dup2(devnull, STDIN_FILENO);
-			dup2(devnull, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-			execvp(cmd[0], cmd);
-			_exit(127);
-		}
+		pid = spawn(cmd, devnull, fd);
 		while (waitpid(pid, &status, 0) < 0)
 			if (errno != EINTR)
 				die("waitpid: %s", strerror(errno));
