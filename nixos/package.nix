@@ -20,15 +20,16 @@
 # only repeat that, and an unprefixed "pkg-config" would be the build
 # machine's one in a cross build.
 #
-# libblkid (util-linux) is not an input: pt-agent does not link it today.
-# Add util-linux to buildInputs when the Makefile starts asking pkg-config
-# for blkid.
+# libblkid (util-linux): the Makefile asks pkg-config for blkid — pt-agent
+# resolves root=UUID=… with it (the root-disk guard) — so util-linux is an
+# input; its dev output carries blkid.pc.
 {
   lib,
   stdenv,
   pkg-config,
   kmod,
   pciutils,
+  util-linux,
   xz,
   zstd,
   zlib,
@@ -58,12 +59,14 @@ stdenv.mkDerivation {
 
   strictDeps = true;
   nativeBuildInputs = [ pkg-config ];
-  # kmod for pt-agent (libkmod); pciutils for pt-status (libpci, names).
-  # xz, zstd and zlib are what the static libkmod and libpci need at link
-  # time; listing them keeps `pkg-config --static` complete.
+  # kmod for pt-agent (libkmod); util-linux for pt-agent (libblkid);
+  # pciutils for pt-status (libpci, names). xz, zstd and zlib are what the
+  # static libkmod and libpci need at link time; listing them keeps
+  # `pkg-config --static` complete.
   buildInputs = [
     kmod
     pciutils
+    util-linux
   ]
   ++ lib.optionals static [
     xz
