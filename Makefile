@@ -96,7 +96,7 @@ static: $(STATIC_DEPS)/sysroot/env.mk
 	 echo "static $$p: $$size bytes stripped ($$((size / 1024)) KiB)"; \
 	 if command -v file >/dev/null; then file $(BUILD)/static/$$p; fi; done
 
-$(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh agent/apt-sources.sh
+$(STATIC_DEPS)/sysroot/env.mk: agent/static-deps.sh agent/apt-sources.sh agent/kmod-compressed-finit.patch
 	bash agent/static-deps.sh $(STATIC_DEPS)
 
 .PHONY: static-link

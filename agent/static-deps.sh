@@ -92,9 +92,9 @@ xz-utils linux-libc-dev"
 CC=musl-gcc
 # No unwind tables: C needs none, and they are a tenth of the agent's size.
 CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables -ffile-prefix-map=$BUILD=. -isystem $UAPI"
-# This script's own content: a build made by another version of it is
-# made again (needs_build).
-RECIPE=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+# This script's own content and its patches: a build made by another
+# version of them is made again (needs_build).
+RECIPE=$(cat "${BASH_SOURCE[0]}" "$(dirname "${BASH_SOURCE[0]}")"/*.patch | sha256sum | cut -c1-16)
 JOBS=$(nproc)
 export PKG_CONFIG_LIBDIR=$SYSROOT/lib/pkgconfig
 
@@ -393,6 +393,11 @@ build_kmod() {
 		"$d/configure.ac"
 	! grep -q 'enable-static is not supported' "$d/configure.ac" ||
 		die "kmod: could not remove the --enable-static check"
+	# The kernel decompresses a compressed module itself where it can
+	# (agent/kmod-compressed-finit.patch, as kmod 31 and later do): pt's
+	# liblzma is the small, slower build, and Debian 13's kernel takes
+	# .ko.xz whole (BENCHMARKS.md §2).
+	run kmod "$d" patch -p1 -i "$(cd "$(dirname "$0")" && pwd)/kmod-compressed-finit.patch"
 	run kmod "$d" autoreconf -fi
 	# --sysconfdir=/etc: libkmod reads $sysconfdir/modprobe.d at run time.
 	# kmod's Makefile does not add the lzma/zstd include paths itself.
