@@ -1376,6 +1376,7 @@ out:
 	pt_diag_free(&run->diag);
 	free(run);
 	pt_log_close();
+	pt_watch_reap();
 	PT_STAGE("end");
 	return ret;
 }

@@ -348,10 +348,9 @@ static int helper_start(void)
 	return 0;
 }
 
-/* Gone (dead, killed after a timeout, or no longer needed): the next
- * write starts another. A helper that is not dead yet goes by itself once
- * its end of the pair closes (or is killed); it is reaped here if it went
- * already, else by whoever inherits it — nobody waits for its exit. */
+/* Gone (dead, or killed after a timeout): the next write starts another.
+ * One no longer needed goes by itself once its end of the pair closes and
+ * is waited for, so that no orphan reaches PID 1 (watch.h says why). */
 static void helper_drop(bool killed)
 {
 	int status;
@@ -359,7 +358,11 @@ static void helper_drop(bool killed)
 	if (killed)
 		kill(helper.pid, SIGKILL);
 	close(helper.fd);
-	(void)waitpid(helper.pid, &status, WNOHANG);
+	if (killed)
+		(void)waitpid(helper.pid, &status, WNOHANG);
+	else
+		while (waitpid(helper.pid, &status, 0) < 0 && errno == EINTR)
+			;
 	helper = (typeof(helper)){ 0 };
 }
 

@@ -73,6 +73,20 @@ static void undo(const struct pt_sysfs *sys, const struct pt_mark_page *s, unsig
 	}
 }
 
+/* A worker that reported and may not have exited yet (pt_watch_reap). */
+static pid_t reported_worker;
+
+void pt_watch_reap(void)
+{
+	int status;
+
+	if (reported_worker <= 0)
+		return;
+	while (waitpid(reported_worker, &status, 0) < 0 && errno == EINTR)
+		;
+	reported_worker = 0;
+}
+
 /* The work without a supervisor; its guarded writes' helper goes with it. */
 static int unsupervised(int (*work)(void *arg), void *arg)
 {
@@ -137,10 +151,11 @@ int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(v
 			if (n == 1) {
 				PT_STAGE("supervisor");
 				/* The worker's report: its work is done, and only
-				 * its exit is left, to be reaped here if it came
-				 * already, else by whoever inherits it. */
+				 * its exit is left; pt_watch_reap() waits for it
+				 * once the caller has done its own ending. */
 				close(pipefd[0]);
-				(void)waitpid(pid, &status, WNOHANG);
+				if (waitpid(pid, &status, WNOHANG) != pid)
+					reported_worker = pid;
 				munmap(s, sizeof(*s));
 				return c;
 			}

@@ -10,9 +10,11 @@
  * operation's start and end in a page shared with the parent, and
  * journalling every change it makes to a device. The parent sleeps on a
  * pipe the worker holds. When its work is done the worker writes its exit
- * status there and exits; the parent returns on that report and does not
- * wait for the exit (the kernel's teardown of the worker's memory is no
- * boot's wait; the exited worker is reaped by whoever inherits it). The
+ * status there and exits; the parent returns on that report, and its
+ * caller reaps the worker with pt_watch_reap() after its own ending, so
+ * that the worker's exit (the teardown of its memory) overlaps that ending.
+ * It must be reaped: an orphan would go to PID 1, at boot often the
+ * initramfs' shell script, whose writes its SIGCHLD can interrupt. The
  * pipe closing without a report is a worker that died. If one
  * operation stays open past its deadline, the parent kills the worker,
  * undoes the journal (every write guarded, so even the device the stuck
@@ -48,5 +50,8 @@ struct pt_watch_hang {
  */
 int pt_watch_run(const struct pt_sysfs *sys, unsigned deadline_ms, int (*work)(void *arg),
 		 int (*on_hang)(void *arg, const struct pt_watch_hang *hang), void *arg);
+
+/* Wait for a worker that reported before it exited (no-op otherwise). */
+void pt_watch_reap(void);
 
 #endif

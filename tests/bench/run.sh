@@ -439,7 +439,7 @@ if part fixture; then
                 what["written"] = "summary to the kernel log, the state file"
                 what["reported"] = "the worker reports"
                 what["supervisor"] = "the supervisor wakes on the report"
-                what["end"] = "the supervisor frees and returns"
+                what["end"] = "the supervisor frees, reaps the worker, returns"
                 what["exit"] = "process exit, to the runner'"'"'s wait4"
             }
             NR > 1 { at[$1, $2, $3] = $4; if ($2 == "pt" && $1 == "keep") order[++n] = $3 }
