@@ -573,15 +573,13 @@ static void release_fb(struct run *run)
 			     pt_fb_name(run->opts.fb));
 }
 
-/* Load the targets' state and their IOMMU groups; then resolve the plan. */
+/* Load the targets' IOMMU groups (their state is loaded: plan_list);
+ * then resolve the plan. */
 static int plan_groups(struct run *run)
 {
 	int r;
 
 	pt_kernel_read(&run->sys, &run->plan.kernel);
-	for (size_t i = 0; i < run->plan.n_targets; i++)
-		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
-
 	for (size_t i = 0; i < run->plan.n_targets; i++) {
 		struct pt_target *t = &run->plan.targets[i];
 		int g = t->fn->iommu_group;
@@ -626,9 +624,9 @@ static int plan_groups(struct run *run)
 }
 
 /*
- * Release: the listed functions' state; under pt.group=auto also the other
- * functions of their slots that are on vfio — the counterpart of binding
- * them together.
+ * Release: under pt.group=auto, the other functions of the listed ones'
+ * slots that are on vfio too — the counterpart of binding them together.
+ * (The listed functions' state is loaded: plan_list.)
  */
 static int plan_release(struct run *run)
 {
@@ -636,8 +634,6 @@ static int plan_release(struct run *run)
 	char by[64][PT_SELECTED_BY_MAX];
 	size_t n_add = 0;
 
-	for (size_t i = 0; i < run->plan.n_targets; i++)
-		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
 	if (run->opts.group != PT_GROUP_AUTO)
 		return 0;
 	for (size_t i = 0; i < run->plan.n_targets; i++) {
@@ -1000,9 +996,9 @@ static bool plan_list(struct run *run)
 	 * the IOMMU is on, and only without one is every group looked for. */
 	in_group = false;
 	for (size_t i = 0; i < run->plan.n_targets; i++) {
-		const struct pt_pci_func *f = run->plan.targets[i].fn;
+		struct pt_pci_func *f = run->plan.targets[i].fn;
 
-		(void)pt_pci_load_state(&run->pci, run->plan.targets[i].fn);
+		(void)pt_pci_load_state(&run->pci, f);
 		in_group |= !f->state_err && f->iommu_group >= 0;
 	}
 	run->report.iommu = in_group || pt_pci_iommu_on(&run->sys) > 0;
