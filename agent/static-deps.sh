@@ -85,9 +85,10 @@ PKGS="xz-utils libzstd kmod util-linux pciutils"
 if [ "$fetch_only" = 1 ]; then PKGS="${*:2}"; fi
 # apt options for the private state; set by fetch_sources.
 aptopt=()
-# Build tools; linux-libc-dev provides the UAPI headers.
+# Build tools; linux-libc-dev provides the UAPI headers; patch applies
+# kmod-compressed-finit.patch (dpkg-dev pulls it in too, but it is ours).
 TOOLS="musl-tools autoconf automake libtool pkg-config dpkg-dev make gcc
-xz-utils linux-libc-dev"
+xz-utils linux-libc-dev patch"
 
 CC=musl-gcc
 # No unwind tables: C needs none, and they are a tenth of the agent's size.

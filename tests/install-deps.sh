@@ -6,7 +6,7 @@
 set -eu -o pipefail
 
 build=(gcc make pkg-config libkmod-dev libblkid-dev libpci-dev libcmocka-dev jq kmod)
-static=(musl-tools autoconf automake libtool dpkg-dev xz-utils linux-libc-dev)
+static=(musl-tools autoconf automake libtool dpkg-dev xz-utils linux-libc-dev patch)
 vm=(qemu-system-x86 busybox-static cpio ovmf e2fsprogs zstd)
 lint=(shellcheck clang-format groff-base nix-bin valgrind clang libclang-rt-14-dev)
 # The integration suite's generators and what their images need; for
